@@ -1,0 +1,77 @@
+"""Text normalisation shared by training and serving.
+
+The training file was preprocessed upstream (lowercase ASCII words, no digits, almost no
+punctuation). Live tickets arrive with greetings, signatures, quoted replies, case, digits and
+punctuation. Both the training pipelines and the predictors call `normalize` so the models see the
+same form at fit and at serve time (no train/serve skew). It keeps letters of every script and
+accents, so French and Arabic stay readable for the multilingual transformer.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+NORMALIZATION_VERSION = "1"
+
+# A quoted reply starts at one of these lines; everything after it is the older conversation.
+_REPLY_HEADER = re.compile(
+    r"^\s*(?:-{2,}\s*original message\s*-{2,}"
+    r"|-{2,}\s*message d'origine\s*-{2,}"
+    r"|on .{0,200}wrote:"
+    r"|le .{0,200}a écrit\s*:"
+    r"|from:\s.*"
+    r"|de\s?:\s.*@.*"
+    r"|>.*)\s*$",
+    re.IGNORECASE,
+)
+# Signature delimiters and mobile footers end the useful text too.
+_SIGNATURE = re.compile(
+    r"^\s*(?:--\s*"
+    r"|sent from my \w+.*"
+    r"|envoyé de mon \w+.*"
+    r"|get outlook for \w+.*"
+    r"|أرسلت من .*)\s*$",
+    re.IGNORECASE,
+)
+_PLACEHOLDER = re.compile(r"<[A-Z_]+>")
+# Anything that is not a letter becomes a separator: digits, punctuation, symbols, emoji.
+_NON_LETTER = re.compile(r"[^\w]|[\d_]")
+_SPACES = re.compile(r"\s+")
+
+
+def strip_boilerplate(text: str) -> str:
+    """Drop quoted replies and signatures: they describe older problems, not this ticket."""
+    kept: list[str] = []
+    for line in text.splitlines():
+        if _REPLY_HEADER.match(line) or _SIGNATURE.match(line):
+            break
+        kept.append(line)
+    body = "\n".join(kept).strip()
+    # A ticket that is nothing but a quote keeps its text rather than becoming empty.
+    return body or text
+
+
+def normalize(text: str) -> str:
+    """Bring one live ticket to the form the models learned from."""
+    text = unicodedata.normalize("NFKC", text)
+    text = strip_boilerplate(text)
+    text = _PLACEHOLDER.sub(" ", text)
+    text = text.casefold()
+    text = _NON_LETTER.sub(" ", text)
+    # Arabic diacritics (harakat) and tatweel vary between writers and carry no topic.
+    text = "".join(ch for ch in text if not _is_arabic_mark(ch))
+    return _SPACES.sub(" ", text).strip()
+
+
+def normalize_texts(texts: Iterable[str]) -> list[str]:
+    """Vectorised form for scikit-learn pipelines; accepts a DataFrame with a `text` column too."""
+    column = getattr(texts, "columns", None)
+    if column is not None:
+        texts = texts["text"]
+    return [normalize(str(t)) for t in texts]
+
+
+def _is_arabic_mark(ch: str) -> bool:
+    return ch == "\u0640" or ("\u064b" <= ch <= "\u065f") or ch == "\u0670"

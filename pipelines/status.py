@@ -1,0 +1,36 @@
+"""Print what the registry serves: one line per model with its aliases and test metrics."""
+
+from __future__ import annotations
+
+import os
+
+from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
+
+from pipelines.cli import StageError, run
+from pipelines.params import PipelineSettings, load_params
+from pipelines.register import DEFAULT_TRACKING_URI, check_reachable
+
+
+def main() -> None:
+    uri = os.environ.setdefault("MLFLOW_TRACKING_URI", DEFAULT_TRACKING_URI)
+    check_reachable(uri)
+    params = load_params(PipelineSettings().params_file)
+    client = MlflowClient()
+    print(f"MLflow registry at {uri}")
+    for name in (params.registry.svm_name, params.registry.transformer_name):
+        try:
+            model = client.get_registered_model(name)
+        except MlflowException:
+            raise StageError(f"{name} is not registered; run `make train`") from None
+        for alias, version in sorted(model.aliases.items()):
+            mv = client.get_model_version(name, version)
+            metrics = client.get_run(mv.run_id).data.metrics
+            print(
+                f"  {name:24} @{alias:10} v{version:<3} accuracy {metrics['test_accuracy']:.4f}"
+                f"  macro-F1 {metrics['test_macro_f1']:.4f}"
+            )
+
+
+if __name__ == "__main__":
+    run(main)

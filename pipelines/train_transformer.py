@@ -1,0 +1,237 @@
+"""Fine-tune the transformer: the slower model for long, unusual or non-English tickets.
+
+CPU budget matters here (2 cores): the word-embedding matrix is frozen (it is 3/4 of
+multilingual-e5-small's weights and the costliest part of every optimiser step), batches are built
+from tickets of similar length and padded per batch, so little compute is spent on padding.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import mlflow.pyfunc
+import numpy as np
+import torch
+from tqdm import tqdm
+from transformers import (
+    AutoModelForSequenceClassification,
+    AutoTokenizer,
+    get_linear_schedule_with_warmup,
+)
+
+from contract.normalize import normalize
+from pipelines.base_models import build_base_model
+from pipelines.cli import run
+from pipelines.model_dir import INPUT_EXAMPLE, fresh_dir, model_metadata, text_signature
+from pipelines.params import Params, PipelineSettings, TransformerParams, load_params
+from pipelines.prepare import read_split
+
+log = logging.getLogger("pipelines.train_transformer")
+
+
+def bucketed_batches(lengths: list[int], batch_size: int, rng: random.Random) -> list[list[int]]:
+    """Shuffle, sort by length within large chunks, then shuffle the batches themselves."""
+    order = list(range(len(lengths)))
+    rng.shuffle(order)
+    chunk = batch_size * 50
+    batches: list[list[int]] = []
+    for start in range(0, len(order), chunk):
+        part = sorted(order[start : start + chunk], key=lengths.__getitem__)
+        batches += [part[i : i + batch_size] for i in range(0, len(part), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def collate(encoded: list[list[int]], pad_id: int) -> dict[str, torch.Tensor]:
+    width = max(len(ids) for ids in encoded)
+    ids = torch.full((len(encoded), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(encoded), width), dtype=torch.long)
+    for row, seq in enumerate(encoded):
+        ids[row, : len(seq)] = torch.tensor(seq)
+        mask[row, : len(seq)] = 1
+    return {"input_ids": ids, "attention_mask": mask}
+
+
+def predict_logits(model, encoded: list[list[int]], pad_id: int, batch_size: int) -> np.ndarray:
+    order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
+    out = np.zeros((len(encoded), model.config.num_labels), dtype=np.float32)
+    model.eval()
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            logits = model(**collate([encoded[i] for i in idx], pad_id)).logits
+            out[idx] = logits.numpy()
+    return out
+
+
+def export_onnx(model, tokenizer, out_dir: Path, int8: bool) -> Path:
+    """ONNX Runtime (int8 weights) is several times faster than eager PyTorch on CPU."""
+
+    class Logits(torch.nn.Module):
+        def __init__(self, inner) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids, attention_mask):
+            return self.inner(input_ids=input_ids, attention_mask=attention_mask).logits
+
+    wrapper = Logits(model).eval()
+    sample = tokenizer(["reset my password please"], return_tensors="pt")
+    fp32 = out_dir / "model.fp32.onnx"
+    torch.onnx.export(
+        wrapper,
+        (sample["input_ids"], sample["attention_mask"]),
+        str(fp32),
+        input_names=["input_ids", "attention_mask"],
+        output_names=["logits"],
+        dynamic_axes={
+            "input_ids": {0: "batch", 1: "sequence"},
+            "attention_mask": {0: "batch", 1: "sequence"},
+            "logits": {0: "batch"},
+        },
+        opset_version=17,
+        dynamo=False,
+    )
+    if not int8:
+        return fp32
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    target = out_dir / "model.onnx"
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.WARNING)  # the quantiser logs every tensor at INFO on the root logger
+    try:
+        quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8)
+    finally:
+        root.setLevel(level)
+    fp32.unlink()
+    return target
+
+
+def train(splits_dir: Path, out_dir: Path, params: Params, cache_dir: Path) -> Path:
+    p: TransformerParams = params.transformer
+    if p.threads:
+        torch.set_num_threads(p.threads)
+    torch.manual_seed(p.seed)
+    rng = random.Random(p.seed)
+    labels = params.data.labels
+    label_id = {name: i for i, name in enumerate(labels)}
+
+    base = build_base_model(p.base_model, cache_dir)
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        base,
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id=label_id,
+    )
+    model.config.callcenter_max_length = p.max_length
+    if p.freeze_embeddings:
+        model.base_model.embeddings.word_embeddings.weight.requires_grad_(False)
+
+    texts, targets = read_split(splits_dir, "train")
+    if p.max_train_samples:
+        keep = rng.sample(range(len(texts)), min(p.max_train_samples, len(texts)))
+        texts, targets = [texts[i] for i in keep], [targets[i] for i in keep]
+    encode = lambda batch: tokenizer(  # noqa: E731
+        [normalize(t) for t in batch], truncation=True, max_length=p.max_length
+    )["input_ids"]
+    encoded = encode(texts)
+    y = torch.tensor([label_id[t] for t in targets])
+    lengths = [len(e) for e in encoded]
+
+    steps_per_epoch = math.ceil(len(encoded) / p.batch_size)
+    total = math.ceil(steps_per_epoch * p.epochs)
+    if p.max_steps:
+        total = min(total, p.max_steps)
+    trainable = [w for w in model.parameters() if w.requires_grad]
+    optimizer = torch.optim.AdamW(trainable, lr=p.learning_rate, weight_decay=p.weight_decay)
+    schedule = get_linear_schedule_with_warmup(optimizer, int(total * p.warmup_ratio), total)
+    log.info(
+        "fine-tuning %s on %d tickets: %d steps, batch %d, max length %d",
+        p.base_model,
+        len(encoded),
+        total,
+        p.batch_size,
+        p.max_length,
+    )
+    model.train()
+    started = time.perf_counter()
+    step = 0
+    bar = tqdm(
+        total=total, desc="train", file=sys.stderr, mininterval=5 if sys.stderr.isatty() else 30
+    )
+    while step < total:
+        for batch in bucketed_batches(lengths, p.batch_size, rng):
+            inputs = collate([encoded[i] for i in batch], tokenizer.pad_token_id)
+            loss = model(**inputs, labels=y[batch]).loss
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(trainable, 1.0)
+            optimizer.step()
+            schedule.step()
+            optimizer.zero_grad(set_to_none=True)
+            step += 1
+            bar.update(1)
+            bar.set_postfix(loss=f"{loss.item():.3f}", epoch=f"{step / steps_per_epoch:.2f}")
+            if step >= total:
+                break
+    bar.close()
+    seconds = time.perf_counter() - started
+
+    val_texts, val_targets = read_split(splits_dir, "val")
+    val_logits = predict_logits(model, encode(val_texts), tokenizer.pad_token_id, 64)
+    val_accuracy = float(np.mean(val_logits.argmax(1) == [label_id[t] for t in val_targets]))
+    log.info("trained %d steps in %.0f s; validation accuracy %.4f", step, seconds, val_accuracy)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        hf_dir = Path(tmp) / "hf"
+        model.save_pretrained(hf_dir)
+        tokenizer.save_pretrained(hf_dir)
+        onnx_path = export_onnx(model, tokenizer, Path(tmp), p.onnx_int8)
+        mlflow.pyfunc.save_model(
+            fresh_dir(out_dir),
+            python_model=str(Path(__file__).with_name("transformer_pyfunc.py")),
+            artifacts={"hf": str(hf_dir), "onnx": str(onnx_path)},
+            code_paths=[str(Path(__file__).parents[1] / "contract")],
+            signature=text_signature(labels),
+            input_example=INPUT_EXAMPLE,
+            metadata=model_metadata(
+                "transformer",
+                labels,
+                base_model=p.base_model,
+                max_length=p.max_length,
+                onnx=f"artifacts/{onnx_path.name}",
+            ),
+        )
+    (out_dir / "training.json").write_text(
+        json.dumps(
+            {
+                "train_rows": len(encoded),
+                "steps": step,
+                "train_seconds": round(seconds, 1),
+                "val_accuracy": round(val_accuracy, 4),
+            }
+        )
+    )
+    return out_dir
+
+
+def main() -> None:
+    settings = PipelineSettings()
+    train(
+        settings.splits_dir,
+        settings.models_dir / "transformer",
+        load_params(settings.params_file),
+        settings.cache_dir,
+    )
+
+
+if __name__ == "__main__":
+    run(main)

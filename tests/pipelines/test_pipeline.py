@@ -1,0 +1,108 @@
+"""The whole pipeline on the committed sample against a real MLflow server (no mocks)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import mlflow
+import pytest
+from mlflow import MlflowClient
+
+from pipelines.params import load_params
+from pipelines.promote import PRODUCTION, STAGING, promote, rollback
+from pipelines.register import log_and_register
+from pipelines.train_svm import train as train_svm
+from tests.conftest import pipeline_env, run_stage
+
+
+@pytest.fixture()
+def client(mlflow_server, monkeypatch) -> MlflowClient:
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", mlflow_server)
+    mlflow.set_tracking_uri(mlflow_server)
+    return MlflowClient(mlflow_server)
+
+
+def test_metrics_and_reports_written(trained):
+    metrics = trained / "metrics"
+    for kind in ("svm", "transformer"):
+        report = json.loads((metrics / f"{kind}.json").read_text())
+        assert {"accuracy", "macro_f1", "weighted_f1", "ece", "per_class", "latency"} <= set(report)
+        assert 0.0 <= report["accuracy"] <= 1.0
+        assert len(report["per_class"]) == 8
+        assert sum(row["support"] for row in report["per_class"].values()) == 400
+        assert (metrics / f"{kind}_confusion.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        confusion = json.loads((metrics / f"{kind}_confusion.json").read_text())
+        assert sum(map(sum, confusion["matrix"])) == 400
+    svm = json.loads((metrics / "svm.json").read_text())
+    assert svm["accuracy"] > 0.6, "even the 1,400-row sample teaches the SVM something"
+
+
+def test_models_registered_with_aliases(trained, client):
+    for name in ("callcenter-svm", "callcenter-transformer"):
+        model = client.get_registered_model(name)
+        assert {STAGING, PRODUCTION} <= set(model.aliases)
+        version = client.get_model_version_by_alias(name, PRODUCTION)
+        run = client.get_run(version.run_id)
+        assert "test_accuracy" in run.data.metrics
+        assert run.data.tags["split_sha256"]
+        artifacts = {a.path for a in client.list_artifacts(version.run_id, "reports")}
+        assert any(p.endswith("_confusion.png") for p in artifacts)
+    loaded = mlflow.pyfunc.load_model("models:/callcenter-svm@production")
+    assert loaded.metadata.signature.inputs.input_names() == ["text"]
+    assert loaded.metadata.metadata["callcenterai"]["labels"] == load_params().data.labels
+
+
+def test_quality_gate_refuses_worse_candidate_then_rollback(trained, tiny_params_file, client):
+    name = "callcenter-svm"
+    before = client.get_model_version_by_alias(name, PRODUCTION).version
+    params = load_params(tiny_params_file, {"svm": {"C": 0.0005, "char_ngram_max": 0}})
+    worse = trained / "worse"
+    shutil.copytree(trained / "splits", worse / "splits")
+    train_svm(worse / "splits", worse / "models" / "svm", params)
+    env = pipeline_env(worse, tiny_params_file)
+    env["CCAI_PIPELINE_SPLITS_DIR"] = str(worse / "splits")
+    run_stage(
+        "pipelines.evaluate", {**env, "CCAI_PIPELINE_MODELS_DIR": str(worse / "models")}, False
+    )
+    version = log_and_register(
+        client, "svm", name, worse / "models" / "svm", worse / "metrics", worse / "splits", params
+    )
+    assert client.get_model_version_by_alias(name, STAGING).version == version
+    decision = promote(client, name, version)
+    assert not decision.promoted
+    assert "does not beat production" in decision.reason
+    assert client.get_model_version_by_alias(name, PRODUCTION).version == before
+
+    # A human can still force it through a rollback to a named version, and back again.
+    rollback(client, name, version)
+    assert client.get_model_version_by_alias(name, PRODUCTION).version == version
+    result = run_stage(
+        "pipelines.promote",
+        {**env, "MLFLOW_TRACKING_URI": client._registry_uri},
+        True,
+        "--model",
+        name,
+        "--rollback-to",
+        before,
+    )
+    assert f"to v{before}" in result.stdout
+    assert client.get_model_version_by_alias(name, PRODUCTION).version == before
+
+
+def test_promote_cli_unknown_version_is_one_line(trained, tiny_params_file, mlflow_server):
+    env = {**pipeline_env(trained, tiny_params_file), "MLFLOW_TRACKING_URI": mlflow_server}
+    result = run_stage(
+        "pipelines.promote", env, False, "--model", "callcenter-svm", "--rollback-to", "999"
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "error: callcenter-svm has no version 999" in result.stderr
+
+
+def test_register_without_server_fails_fast(trained, tiny_params_file):
+    env = {**pipeline_env(trained, tiny_params_file), "MLFLOW_TRACKING_URI": "http://127.0.0.1:9"}
+    result = run_stage("pipelines.register", env, False)
+    assert result.returncode == 2
+    assert "not reachable at http://127.0.0.1:9" in result.stderr
+    assert "Traceback" not in result.stderr
