@@ -26,15 +26,19 @@ class SplitParams(BaseModel):
 class SvmParams(BaseModel):
     word_ngram_max: int = 2
     word_min_df: int = 2
-    char_ngram_min: int = 2
-    char_ngram_max: int = 5
-    char_min_df: int = 3
+    char_ngram_min: int = 3
+    char_ngram_max: int = 0  # 0: no character n-grams
+    char_min_df: int = 2
+    char_weight: float = 0.5
     sublinear_tf: bool = True
-    max_df: float = 0.9
+    max_df: float = 1.0
     C: float = 0.5
-    class_weight: str | None = None
-    calibration_method: str = "sigmoid"
-    calibration_cv: int = 3
+    class_weight: str | None = "balanced"
+    calibration_method: str = "isotonic"
+    calibration_cv: int = 5
+    # False: one SVM fitted on all training rows, calibrated on cross-validated predictions.
+    # About 0.002 less accurate than averaging the cv SVMs, but 1/cv of the serving cost.
+    calibration_ensemble: bool = False
 
 
 class TransformerParams(BaseModel):

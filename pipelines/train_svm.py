@@ -53,11 +53,15 @@ def build_pipeline(p: SvmParams) -> Pipeline:
             )
         )
     svm = LinearSVC(C=p.C, class_weight=p.class_weight)
+    calibrated = CalibratedClassifierCV(
+        svm, method=p.calibration_method, cv=p.calibration_cv, ensemble=p.calibration_ensemble
+    )
+    weights = {"word": 1.0, "char": p.char_weight} if p.char_ngram_max > 0 else None
     return Pipeline(
         [
             ("normalize", FunctionTransformer(normalize_texts)),
-            ("features", FeatureUnion(features)),
-            ("clf", CalibratedClassifierCV(svm, method=p.calibration_method, cv=p.calibration_cv)),
+            ("features", FeatureUnion(features, transformer_weights=weights)),
+            ("clf", calibrated),
         ]
     )
 

@@ -150,3 +150,77 @@ def trained(workdir, tiny_params_file, mlflow_server) -> Path:
     ):
         run_stage(module, env)
     return workdir
+
+
+class Server:
+    """A real server process on a free loopback port; `kill()` simulates a crash."""
+
+    def __init__(self, args: list[str], port: int, health: str, env: dict, log: Path) -> None:
+        self.args, self.port, self.health, self.env, self.log = args, port, health, env, log
+        self.url = f"http://127.0.0.1:{port}"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, wait: bool = True, timeout: float = 180) -> Server:
+        with self.log.open("a") as out:
+            self.proc = subprocess.Popen(
+                self.args,
+                env=self.env,
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        if wait:
+            wait_http(self.url + self.health, timeout=timeout, proc=self.proc)
+        return self
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            stop(self.proc)
+
+    def logs(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def predictor(kind: str, model_dir: str, tmp: Path, *extra: str, env: dict | None = None) -> Server:
+    port = free_port()
+    name = f"callcenter-{kind}"
+    return Server(
+        [
+            sys.executable,
+            "-m",
+            f"predictors.{kind}",
+            "--model_dir",
+            model_dir,
+            "--http_port",
+            str(port),
+            "--load_retry_seconds",
+            "1",
+            *extra,
+        ],
+        port,
+        f"/v2/models/{name}/ready",
+        {**os.environ, **(env or {})},
+        tmp / f"{kind}-{port}.log",
+    )
+
+
+@pytest.fixture(scope="session")
+def svm_server(trained, tmp_path_factory) -> Iterator[Server]:
+    server = predictor("svm", str(trained / "models" / "svm"), tmp_path_factory.mktemp("svm"))
+    yield server.start()
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def transformer_server(trained, tmp_path_factory) -> Iterator[Server]:
+    server = predictor(
+        "transformer", str(trained / "models" / "transformer"), tmp_path_factory.mktemp("tr")
+    )
+    yield server.start()
+    server.stop()

@@ -1,0 +1,33 @@
+"""Prometheus metrics beyond KServe's own request histograms (same registry, same /metrics)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+PREDICTIONS = Counter(
+    "callcenter_predictor_predictions_total",
+    "Tickets classified, by predicted category.",
+    ["model_name", "label"],
+)
+CONFIDENCE = Histogram(
+    "callcenter_predictor_confidence",
+    "Probability of the predicted category.",
+    ["model_name"],
+    buckets=(0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0),
+)
+BATCH_SIZE = Histogram(
+    "callcenter_predictor_batch_size",
+    "Texts per model call after micro-batching.",
+    ["model_name"],
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128),
+)
+MODEL_INFO = Gauge(
+    "callcenter_predictor_model_info",
+    "1 for the model version this server answers with.",
+    ["model_name", "version", "kind"],
+)
+INVALID_REQUESTS = Counter(
+    "callcenter_predictor_invalid_requests_total",
+    "Requests refused with a 4xx.",
+    ["model_name"],
+)

@@ -1,0 +1,54 @@
+"""Command line shared by `python -m predictors.svm` and `python -m predictors.transformer`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+import kserve
+from kserve import model_server
+
+from predictors.model import TicketClassifier
+from predictors.settings import PredictorSettings
+
+OPTIONS = {
+    "model_dir": str,
+    "model_version": str,
+    "max_batch_size": int,
+    "max_text_chars": int,
+    "batch_max_size": int,
+    "batch_max_wait_ms": float,
+    "threads": int,
+    "backend": str,
+    "max_length": int,
+    "load_retry_seconds": float,
+}
+
+
+def parse_settings(argv: list[str] | None, model_name: str) -> PredictorSettings:
+    """Flags on the command line win over CCAI_PREDICTOR_* variables, which win over defaults."""
+    parser = argparse.ArgumentParser(parents=[model_server.parser], conflict_handler="resolve")
+    parser.set_defaults(model_name=None, http_port=None)
+    for option, kind in OPTIONS.items():
+        parser.add_argument(f"--{option}", type=kind, default=None)
+    parser.add_argument("--log_requests", action="store_true", default=None)
+    args, _ = parser.parse_known_args(argv)
+    fields = PredictorSettings.model_fields
+    given = {k: v for k, v in vars(args).items() if k in fields and v is not None}
+    settings = PredictorSettings(**given)
+    return settings.model_copy(update={"model_name": settings.model_name or model_name})
+
+
+def serve(model_class: type[TicketClassifier], argv: list[str] | None = None) -> None:
+    settings = parse_settings(argv, model_class.default_name)
+    model = model_class(settings)
+    server = kserve.ModelServer(http_port=settings.http_port, enable_grpc=False)
+    if not settings.log_requests:
+        # KServe logs timings and access lines for every request; they cost throughput.
+        for name in ("kserve.trace", "uvicorn.access"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+    model.wait_ready(timeout=120)
+    # Registered even when not ready: the server then answers 503 on /v2/models/NAME/ready and
+    # infer, keeps retrying the load, and never crash-loops on a registry outage.
+    server.register_model(model)
+    server.start([])

@@ -1,0 +1,29 @@
+"""Predictor configuration: command-line flags (KServe style) over `CCAI_PREDICTOR_*` env vars."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class PredictorSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CCAI_PREDICTOR_", protected_namespaces=())
+
+    model_name: str | None = None  # default: callcenter-svm / callcenter-transformer
+    # A folder (what KServe's storage initializer leaves under /mnt/models) or a registry URI
+    # such as models:/callcenter-svm@production (needs MLFLOW_TRACKING_URI).
+    model_dir: str = "/mnt/models"
+    # Shown in responses and metrics; the registry version when loading from models:/ URIs.
+    model_version: str | None = None
+    http_port: int = 8080
+    max_batch_size: int = 64  # texts in one request
+    max_text_chars: int = 10_000  # characters in one text
+    # Micro-batching of concurrent requests into one model call.
+    batch_max_size: int = 64
+    batch_max_wait_ms: float = 2.0
+    threads: int = 0  # intra-op threads for torch / ONNX Runtime; 0 = library default
+    backend: Literal["onnx", "torch"] = "onnx"  # transformer only
+    max_length: int = 0  # transformer truncation; 0 = the length it was trained with
+    log_requests: bool = False  # per-request log lines cost throughput
+    load_retry_seconds: float = 10.0

@@ -1,0 +1,31 @@
+"""SVM predictor: `python -m predictors.svm --model_dir models:/callcenter-svm@production`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from predictors.model import TicketClassifier
+from predictors.server import serve
+
+
+class SvmClassifier(TicketClassifier):
+    kind = "svm"
+    default_name = "callcenter-svm"
+
+    def load_files(self, path: Path, metadata: dict) -> None:
+        import mlflow.sklearn
+
+        # The saved pipeline starts with contract.normalize, so serving normalises like training.
+        self.pipeline = mlflow.sklearn.load_model(str(path))
+        classes = [str(c) for c in self.pipeline.classes_]
+        if classes != list(metadata["labels"]):
+            raise ValueError(f"{path}: classes {classes} differ from metadata labels")
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        return self.pipeline.predict_proba(texts)
+
+
+if __name__ == "__main__":
+    serve(SvmClassifier)

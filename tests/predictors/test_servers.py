@@ -1,0 +1,195 @@
+"""Both predictors as real KServe servers on loopback: contract, bad input, metrics."""
+
+from __future__ import annotations
+
+import httpx
+import numpy as np
+import pytest
+
+from pipelines.prepare import read_split
+from tests.conftest import predictor
+
+JSON = {"content-type": "application/json"}
+
+
+@pytest.fixture(scope="module", params=["svm", "transformer"])
+def server(request, svm_server, transformer_server):
+    return {"svm": svm_server, "transformer": transformer_server}[request.param]
+
+
+def name_of(server) -> str:
+    return server.health.split("/")[3]
+
+
+def v2(server, texts: list, **tensor) -> httpx.Response:
+    body = {
+        "id": "req-1",
+        "inputs": [
+            {"name": "text", "shape": [len(texts)], "datatype": "BYTES", "data": texts, **tensor}
+        ],
+    }
+    return httpx.post(f"{server.url}/v2/models/{name_of(server)}/infer", json=body, timeout=30)
+
+
+def test_v2_and_v1_agree_and_follow_the_contract(server, trained):
+    texts, _ = read_split(trained / "splits", "test")
+    texts = texts[:12]
+    response = v2(server, texts)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["id"] == "req-1"
+    outputs = {o["name"]: o for o in body["outputs"]}
+    classes = body["parameters"]["classes"].split(",")
+    assert len(classes) == 8
+    assert outputs["label"]["datatype"] == "BYTES" and outputs["label"]["shape"] == [12]
+    assert outputs["confidence"]["datatype"] == "FP32"
+    assert outputs["probabilities"]["shape"] == [12, 8]
+    probs = np.array(outputs["probabilities"]["data"]).reshape(12, 8)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-4)
+    assert set(outputs["label"]["data"]) <= set(classes)
+    assert [classes[i] for i in probs.argmax(axis=1)] == outputs["label"]["data"]
+    np.testing.assert_allclose(probs.max(axis=1), outputs["confidence"]["data"], atol=1e-6)
+    assert body["parameters"]["model"] == name_of(server)
+
+    v1 = httpx.post(
+        f"{server.url}/v1/models/{name_of(server)}:predict", json={"instances": texts}, timeout=30
+    ).json()
+    assert [p["label"] for p in v1["predictions"]] == outputs["label"]["data"]
+    np.testing.assert_allclose([p["probabilities"] for p in v1["predictions"]], probs, atol=1e-5)
+
+
+def test_metadata_is_truthful(server):
+    meta = httpx.get(f"{server.url}/v2/models/{name_of(server)}").json()
+    assert meta["inputs"] == [{"name": "text", "datatype": "BYTES", "shape": [-1]}]
+    assert {o["name"]: o["shape"] for o in meta["outputs"]} == {
+        "label": [-1],
+        "confidence": [-1],
+        "probabilities": [-1, 8],
+    }
+    assert httpx.get(f"{server.url}/v2/health/live").status_code == 200
+
+
+BAD = [
+    (
+        "empty text",
+        {"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "data": [""]}]},
+        "empty",
+    ),
+    (
+        "whitespace",
+        {"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "data": [" \n "]}]},
+        "empty",
+    ),
+    (
+        "wrong datatype",
+        {"inputs": [{"name": "text", "shape": [1], "datatype": "FP32", "data": [1.0]}]},
+        "BYTES",
+    ),
+    (
+        "wrong shape",
+        {"inputs": [{"name": "text", "shape": [1, 2], "datatype": "BYTES", "data": ["a", "b"]}]},
+        "shape",
+    ),
+    (
+        "shape mismatch",
+        {"inputs": [{"name": "text", "shape": [3], "datatype": "BYTES", "data": ["a"]}]},
+        "elements",
+    ),
+    (
+        "missing input",
+        {"inputs": [{"name": "body", "shape": [1], "datatype": "BYTES", "data": ["a"]}]},
+        "missing input",
+    ),
+    ("no inputs", {"inputs": []}, "missing input"),
+    (
+        "not a string",
+        {"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "data": [5]}]},
+        "string",
+    ),
+    (
+        "too long",
+        {"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "data": ["x" * 10_001]}]},
+        "limit",
+    ),
+    (
+        "too many",
+        {"inputs": [{"name": "text", "shape": [65], "datatype": "BYTES", "data": ["a"] * 65}]},
+        "limit",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "body", "reason"), BAD, ids=[b[0] for b in BAD])
+def test_bad_input_gets_4xx_with_reason(server, case, body, reason):
+    response = httpx.post(f"{server.url}/v2/models/{name_of(server)}/infer", json=body, timeout=30)
+    assert 400 <= response.status_code < 500, (case, response.status_code, response.text)
+    assert reason in response.text
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"inputs": [{"name": "tex',
+        b'{"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "data": ["caf\xff"]}]}',
+    ],
+    ids=["malformed json", "invalid utf-8"],
+)
+def test_malformed_bodies_get_4xx(server, raw):
+    response = httpx.post(
+        f"{server.url}/v2/models/{name_of(server)}/infer", content=raw, headers=JSON, timeout=30
+    )
+    assert 400 <= response.status_code < 500, response.text
+
+
+def test_v1_bad_input(server):
+    url = f"{server.url}/v1/models/{name_of(server)}:predict"
+    assert httpx.post(url, json={"instances": []}).status_code == 400
+    assert "instances" in httpx.post(url, json={"texts": ["a"]}).text
+    assert httpx.post(url, json={"texts": ["a"]}).status_code == 400
+
+
+def test_metrics_count_predictions(server):
+    v2(server, ["printer on floor 3 is jammed"])
+    text = httpx.get(f"{server.url}/metrics").text
+    name = name_of(server)
+    assert (
+        f'callcenter_predictor_model_info{{kind="{name.split("-")[1]}",model_name="{name}"' in text
+    )
+    assert f'callcenter_predictor_batch_size_count{{model_name="{name}"}}' in text
+    assert "callcenter_predictor_predictions_total" in text
+    assert 'callcenter_predictor_invalid_requests_total{model_name="' in text
+    assert "request_predict_seconds" in text
+
+
+def test_not_ready_model_answers_503_and_server_stays_up(tmp_path):
+    server = predictor("svm", str(tmp_path / "nowhere"), tmp_path)
+    server.start(wait=False)
+    try:
+        from tests.conftest import wait_http
+
+        wait_http(f"{server.url}/v2/health/live", timeout=120, proc=server.proc)
+        ready = httpx.get(f"{server.url}/v2/models/callcenter-svm/ready")
+        assert ready.status_code == 503
+        response = v2(server, ["my laptop is broken"])
+        assert response.status_code == 503
+        assert server.proc.poll() is None
+    finally:
+        server.stop()
+
+
+def test_loads_from_registry_uri(trained, mlflow_server, tmp_path):
+    from mlflow import MlflowClient
+
+    version = MlflowClient(mlflow_server).get_model_version_by_alias("callcenter-svm", "production")
+    server = predictor(
+        "svm",
+        "models:/callcenter-svm@production",
+        tmp_path,
+        env={"MLFLOW_TRACKING_URI": mlflow_server},
+    ).start()
+    try:
+        body = v2(server, ["cannot log in to my account"]).json()
+        assert body["model_version"] == version.version
+        assert body["parameters"]["version"] == version.version
+    finally:
+        server.stop()
