@@ -11,7 +11,7 @@ export PATH := $(BIN):$(PATH)
 export MLFLOW_DISABLE_TELEMETRY := true
 export MLFLOW_TRACKING_URI ?= http://127.0.0.1:$(MLFLOW_PORT)
 
-.PHONY: help setup test lint fmt data train mlflow mlflow-stop demo clean
+.PHONY: help setup test lint fmt data train mlflow mlflow-stop demo bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -66,6 +66,14 @@ train: data mlflow ## train, evaluate and register both models (dvc repro; full 
 
 demo: train ## set up, train and register if needed, then show the registered models
 	@$(BIN)/python -m pipelines.status
+
+bench: setup ## run every benchmark on the trained models (tables + bench/results/*.json, *.png)
+	@command -v wrk >/dev/null || { echo "error: wrk not found (apt-get install wrk)"; exit 1; }
+	$(BIN)/python -m bench.pii
+	$(BIN)/python -m bench.router
+	$(BIN)/python -m bench.predictors
+	$(BIN)/python -m bench.agent
+	$(BIN)/python -m bench.live
 
 clean: mlflow-stop ## remove generated data, models and runtime state (keeps .venv)
 	rm -rf data/raw data/splits models $(RUN_DIR) .cache/kaggle

@@ -1,8 +1,8 @@
 """Score each trained model on the held-out test split, once, and write its report.
 
 Writes `metrics/<kind>.json` (top-level accuracy, macro_f1, weighted_f1, ece, per-class figures,
-latency), a confusion matrix as JSON and PNG, and `metrics/<kind>_val_probs.npz` with validation
-probabilities, which the router calibration reads.
+latency), a confusion matrix as JSON and PNG, and `metrics/<kind>_{val,test}_probs.npz`, which the
+router calibration and the router benchmark read.
 """
 
 from __future__ import annotations
@@ -137,13 +137,18 @@ def evaluate(kind: str, model_dir: Path, splits_dir: Path, metrics_dir: Path) ->
         f"{kind}: accuracy {report['accuracy']:.3f}",
         metrics_dir / f"{kind}_confusion.png",
     )
+    # Probabilities per split, for the router calibration (val) and the router benchmark (test).
     val_texts, val_truth = read_split(splits_dir, "val")
-    np.savez_compressed(
-        metrics_dir / f"{kind}_val_probs.npz",
-        probs=predict_proba(model, val_texts).astype(np.float32),
-        truth=np.array(val_truth),
-        labels=np.array(labels),
-    )
+    for split, split_probs, split_truth in (
+        ("val", predict_proba(model, val_texts), val_truth),
+        ("test", probs, truth),
+    ):
+        np.savez_compressed(
+            metrics_dir / f"{kind}_{split}_probs.npz",
+            probs=split_probs.astype(np.float32),
+            truth=np.array(split_truth),
+            labels=np.array(labels),
+        )
     log.info(
         "%s: accuracy %.4f, macro-F1 %.4f, ECE %.4f",
         kind,

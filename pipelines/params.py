@@ -57,6 +57,11 @@ class TransformerParams(BaseModel):
     onnx_int8: bool = True
 
 
+class RouterParams(BaseModel):
+    transformer_budget: float = Field(0.3, ge=0, le=1)
+    long_words: int = 120
+
+
 class RegistryParams(BaseModel):
     svm_name: str = "callcenter-svm"
     transformer_name: str = "callcenter-transformer"
@@ -68,6 +73,7 @@ class Params(BaseModel):
     split: SplitParams = SplitParams()
     svm: SvmParams = SvmParams()
     transformer: TransformerParams = TransformerParams()
+    router: RouterParams = RouterParams()
     registry: RegistryParams = RegistryParams()
 
 

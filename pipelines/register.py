@@ -51,6 +51,7 @@ def log_and_register(
     metrics_dir: Path,
     splits_dir: Path,
     params: Params,
+    version_tags: dict[str, str] | None = None,
 ) -> str:
     """One run per model: params, test metrics, reports and the MLflow model; then a version."""
     report_path = metrics_dir / f"{kind}.json"
@@ -75,6 +76,8 @@ def log_and_register(
         )
         for suffix in (".json", "_confusion.json", "_confusion.png"):
             mlflow.log_artifact(str(metrics_dir / f"{kind}{suffix}"), artifact_path="reports")
+        if version_tags:
+            mlflow.log_dict(version_tags, "reports/version_tags.json")
         mlflow.log_artifacts(str(model_dir), artifact_path="model")
         source = f"{active.info.artifact_uri}/model"
         run_id = active.info.run_id
@@ -88,10 +91,23 @@ def log_and_register(
         source=source,
         run_id=run_id,
         description=f"test accuracy {report['accuracy']}, macro-F1 {report['macro_f1']}",
+        tags=version_tags,
     ).version
     client.set_registered_model_alias(name, STAGING, version)
     log.info("%s: registered v%s (run %s) as %s", name, version, run_id, STAGING)
     return str(version)
+
+
+def router_tags(metrics_dir: Path) -> dict[str, str]:
+    """The calibrated routing policy travels with the SVM version it was calibrated for."""
+    path = metrics_dir / "router.json"
+    if not path.is_file():
+        return {}
+    router = json.loads(path.read_text())
+    return {
+        f"router.{key}": str(router[key])
+        for key in ("svm_threshold", "long_words", "transformer_budget")
+    }
 
 
 def register_all(settings: PipelineSettings, params: Params) -> dict[str, Decision]:
@@ -109,6 +125,7 @@ def register_all(settings: PipelineSettings, params: Params) -> dict[str, Decisi
             settings.metrics_dir,
             settings.splits_dir,
             params,
+            router_tags(settings.metrics_dir) if kind == "svm" else None,
         )
         decisions[kind] = promote(client, name, version, params.registry.min_improvement)
         log.info("%s: %s", name, decisions[kind].reason)

@@ -9,50 +9,20 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench.harness import ROOT, Server, agent, free_port, predictor, stop, wait_http
+
+__all__ = ["ROOT", "Server", "agent", "free_port", "predictor", "stop", "wait_http"]
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_http(url: str, timeout: float = 60.0, proc: subprocess.Popen | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"process for {url} exited with {proc.returncode}")
-        try:
-            urllib.request.urlopen(url, timeout=2).close()
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"{url} not up after {timeout} s")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture(scope="session")
@@ -146,68 +116,11 @@ def trained(workdir, tiny_params_file, mlflow_server) -> Path:
         "pipelines.train_svm",
         "pipelines.train_transformer",
         "pipelines.evaluate",
+        "pipelines.calibrate_router",
         "pipelines.register",
     ):
         run_stage(module, env)
     return workdir
-
-
-class Server:
-    """A real server process on a free loopback port; `kill()` simulates a crash."""
-
-    def __init__(self, args: list[str], port: int, health: str, env: dict, log: Path) -> None:
-        self.args, self.port, self.health, self.env, self.log = args, port, health, env, log
-        self.url = f"http://127.0.0.1:{port}"
-        self.proc: subprocess.Popen | None = None
-
-    def start(self, wait: bool = True, timeout: float = 180) -> Server:
-        with self.log.open("a") as out:
-            self.proc = subprocess.Popen(
-                self.args,
-                env=self.env,
-                cwd=ROOT,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        if wait:
-            wait_http(self.url + self.health, timeout=timeout, proc=self.proc)
-        return self
-
-    def kill(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            stop(self.proc)
-
-    def logs(self) -> str:
-        return self.log.read_text(errors="replace")
-
-
-def predictor(kind: str, model_dir: str, tmp: Path, *extra: str, env: dict | None = None) -> Server:
-    port = free_port()
-    name = f"callcenter-{kind}"
-    return Server(
-        [
-            sys.executable,
-            "-m",
-            f"predictors.{kind}",
-            "--model_dir",
-            model_dir,
-            "--http_port",
-            str(port),
-            "--load_retry_seconds",
-            "1",
-            *extra,
-        ],
-        port,
-        f"/v2/models/{name}/ready",
-        {**os.environ, **(env or {})},
-        tmp / f"{kind}-{port}.log",
-    )
 
 
 @pytest.fixture(scope="session")
@@ -224,3 +137,59 @@ def transformer_server(trained, tmp_path_factory) -> Iterator[Server]:
     )
     yield server.start()
     server.stop()
+
+
+class RecordingProxy:
+    """A real reverse proxy in front of a predictor that keeps every body it forwards.
+
+    It lets a test see exactly what reached the predictor (no PII may), without changing the
+    predictor or the agent.
+    """
+
+    def __init__(self, target: str) -> None:
+        import threading
+
+        import httpx
+        import uvicorn
+        from starlette.applications import Starlette
+        from starlette.requests import Request
+        from starlette.responses import Response
+        from starlette.routing import Route
+
+        self.bodies: list[bytes] = []
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+
+        async def forward(request: Request) -> Response:
+            body = await request.body()
+            self.bodies.append(body)
+            async with httpx.AsyncClient() as client:
+                upstream = await client.request(
+                    request.method,
+                    target + request.url.path,
+                    content=body,
+                    headers={"content-type": request.headers.get("content-type", "")},
+                    timeout=30,
+                )
+            return Response(upstream.content, upstream.status_code, media_type="application/json")
+
+        app = Starlette(routes=[Route("/{path:path}", forward, methods=["GET", "POST"])])
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        wait_http(self.url + "/v2/health/live", timeout=30)
+
+    def texts(self) -> list[str]:
+        import json
+
+        found = []
+        for body in self.bodies:
+            if body:
+                for tensor in json.loads(body).get("inputs", []):
+                    found += tensor.get("data", [])
+        return found
+
+    def close(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(5)

@@ -48,6 +48,11 @@ def test_models_registered_with_aliases(trained, client):
         assert run.data.tags["split_sha256"]
         artifacts = {a.path for a in client.list_artifacts(version.run_id, "reports")}
         assert any(p.endswith("_confusion.png") for p in artifacts)
+    router = json.loads((trained / "metrics" / "router.json").read_text())
+    assert 0.0 <= router["val_transformer_share"] <= 0.3
+    svm = client.get_model_version_by_alias("callcenter-svm", PRODUCTION)
+    assert float(svm.tags["router.svm_threshold"]) == router["svm_threshold"]
+    assert svm.tags["router.long_words"] == "120"
     loaded = mlflow.pyfunc.load_model("models:/callcenter-svm@production")
     assert loaded.metadata.signature.inputs.input_names() == ["text"]
     assert loaded.metadata.metadata["callcenterai"]["labels"] == load_params().data.labels

@@ -1,0 +1,1 @@
+"""CallCenterAI routing agent: PII scrubbing, language detection and model routing."""

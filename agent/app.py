@@ -1,0 +1,261 @@
+"""The agent's HTTP API: friendly JSON, a v2 endpoint, health, metrics.
+
+Validation errors are 4xx with a reason; no request body or ticket text ever reaches the logs,
+only redacted text and route decisions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from contextlib import asynccontextmanager
+from typing import Literal
+
+import httpx
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from agent.client import PredictorClient, PredictorRefused
+from agent.language import LanguageDetector
+from agent.metrics import REQUEST_LATENCY, REQUESTS
+from agent.pii import PiiScrubber
+from agent.policy import PolicySource
+from agent.service import BothUnavailable, Classifier, Ticket
+from agent.settings import AgentSettings
+
+log = logging.getLogger("agent")
+AGENT_MODEL = "callcenter-agent"
+
+
+class TicketIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(description="The ticket as written: email body, chat or call transcript.")
+    channel: Literal["email", "chat", "phone"] | None = None
+    language: str | None = Field(None, pattern=r"^[a-z]{2}$", description="ISO 639-1 hint")
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("text is empty or whitespace")
+        return value
+
+
+class BatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    tickets: list[TicketIn] = Field(min_length=1)
+
+
+class V2Tensor(BaseModel):
+    name: str
+    shape: list[int]
+    datatype: str
+    data: list
+
+
+class V2Request(BaseModel):
+    id: str | None = None
+    inputs: list[V2Tensor]
+
+
+def build_app(settings: AgentSettings | None = None) -> FastAPI:
+    settings = settings or AgentSettings()
+    state: dict = {}
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
+        http = httpx.AsyncClient(limits=limits)
+        clients = [
+            PredictorClient(
+                kind,
+                url,
+                model,
+                timeout,
+                http,
+                settings.breaker_failures,
+                settings.breaker_reset_s,
+            )
+            for kind, url, model, timeout in (
+                ("svm", settings.svm_url, settings.svm_model, settings.svm_timeout_s),
+                (
+                    "transformer",
+                    settings.transformer_url,
+                    settings.transformer_model,
+                    settings.transformer_timeout_s,
+                ),
+            )
+        ]
+        detector = LanguageDetector()
+        detector.warm()
+        policy = PolicySource(settings, http)
+        state["classifier"] = Classifier(
+            clients[0], clients[1], PiiScrubber(ner=settings.pii_ner), detector, policy
+        )
+        state["clients"] = clients
+        refresher = asyncio.create_task(policy.run())
+        yield
+        refresher.cancel()
+        await http.aclose()
+
+    app = FastAPI(
+        title="CallCenterAI agent",
+        description="Classifies support tickets; scrubs personal data and routes between models.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+
+    def authorize(request: Request) -> None:
+        if not settings.api_keys:
+            return
+        header = request.headers.get("authorization", "")
+        token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+        if token not in settings.api_keys:
+            REQUESTS.labels(request.url.path, "unauthorized").inc()
+            raise HTTPException(
+                401, "missing or invalid bearer token", {"WWW-Authenticate": "Bearer"}
+            )
+
+    def check_limits(texts: list[str]) -> None:
+        if len(texts) > settings.max_batch_size:
+            raise HTTPException(
+                413, f"{len(texts)} tickets; the limit is {settings.max_batch_size}"
+            )
+        for i, text in enumerate(texts):
+            if len(text) > settings.max_text_chars:
+                raise HTTPException(
+                    413,
+                    f"ticket {i} has {len(text)} characters; limit {settings.max_text_chars}",
+                )
+
+    async def run(endpoint: str, tickets: list[Ticket]):
+        started = time.perf_counter()
+        check_limits([t.text for t in tickets])
+        try:
+            results = await state["classifier"].classify(tickets)
+        except BothUnavailable as exc:
+            REQUESTS.labels(endpoint, "unavailable").inc()
+            log.warning("both predictors unavailable: %s", exc)
+            raise HTTPException(
+                503,
+                "no model can answer right now; retry later",
+                {"Retry-After": str(settings.retry_after_s)},
+            ) from None
+        except PredictorRefused as exc:
+            REQUESTS.labels(endpoint, "invalid").inc()
+            raise HTTPException(422, f"a model refused the ticket: {exc}") from None
+        REQUESTS.labels(endpoint, "ok").inc()
+        REQUEST_LATENCY.labels(endpoint).observe(time.perf_counter() - started)
+        for r in results:
+            log.info(
+                "classified",
+                extra={
+                    "category": r.category,
+                    "model": r.model,
+                    "decision": r.route["decision"],
+                    "fallback": r.route["fallback"],
+                    "redacted_text": r.pii["redacted_text"][:500],
+                },
+            )
+        return results
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        REQUESTS.labels(request.url.path, "invalid").inc()
+        # Reasons only: pydantic's `input` would echo the ticket (and its personal data) back.
+        reasons = [
+            {"field": ".".join(str(p) for p in e["loc"]), "reason": e["msg"]} for e in exc.errors()
+        ]
+        return JSONResponse(status_code=422, content={"detail": reasons})
+
+    @app.post("/v1/classify", dependencies=[Depends(authorize)])
+    async def classify(ticket: TicketIn) -> dict:
+        """Classify one ticket; the answer explains which model answered and why."""
+        result = (
+            await run("/v1/classify", [Ticket(ticket.text, ticket.channel, ticket.language)])
+        )[0]
+        return result.__dict__
+
+    @app.post("/v1/classify/batch", dependencies=[Depends(authorize)])
+    async def classify_batch(batch: BatchIn) -> dict:
+        """Classify up to `CCAI_AGENT_MAX_BATCH_SIZE` tickets in one call."""
+        tickets = [Ticket(t.text, t.channel, t.language) for t in batch.tickets]
+        return {"results": [r.__dict__ for r in await run("/v1/classify/batch", tickets)]}
+
+    @app.get(f"/v2/models/{AGENT_MODEL}")
+    async def v2_metadata() -> dict:
+        return {
+            "name": AGENT_MODEL,
+            "platform": "callcenterai",
+            "inputs": [{"name": "text", "datatype": "BYTES", "shape": [-1]}],
+            "outputs": [
+                {"name": "label", "datatype": "BYTES", "shape": [-1]},
+                {"name": "confidence", "datatype": "FP32", "shape": [-1]},
+                {"name": "model", "datatype": "BYTES", "shape": [-1]},
+            ],
+        }
+
+    @app.get(f"/v2/models/{AGENT_MODEL}/ready")
+    async def v2_ready() -> Response:
+        return await readyz()
+
+    @app.post(f"/v2/models/{AGENT_MODEL}/infer", dependencies=[Depends(authorize)])
+    async def v2_infer(request: V2Request) -> dict:
+        """Open Inference Protocol: v2 clients call the agent like any KServe model."""
+        tensor = next((t for t in request.inputs if t.name == "text"), None)
+        if tensor is None:
+            raise HTTPException(400, "missing input 'text'")
+        if tensor.datatype != "BYTES":
+            raise HTTPException(400, f"input 'text' must be BYTES, got {tensor.datatype}")
+        if len(tensor.shape) != 1 or tensor.shape[0] != len(tensor.data):
+            raise HTTPException(400, f"input 'text' shape {tensor.shape} does not match its data")
+        if not tensor.data or not all(isinstance(t, str) and t.strip() for t in tensor.data):
+            raise HTTPException(400, "every text must be a non-empty string")
+        results = await run(f"/v2/models/{AGENT_MODEL}/infer", [Ticket(t) for t in tensor.data])
+        n = len(results)
+        return {
+            "model_name": AGENT_MODEL,
+            "id": request.id or "",
+            "outputs": [
+                {
+                    "name": "label",
+                    "shape": [n],
+                    "datatype": "BYTES",
+                    "data": [r.category for r in results],
+                },
+                {
+                    "name": "confidence",
+                    "shape": [n],
+                    "datatype": "FP32",
+                    "data": [r.confidence for r in results],
+                },
+                {
+                    "name": "model",
+                    "shape": [n],
+                    "datatype": "BYTES",
+                    "data": [r.model for r in results],
+                },
+            ],
+        }
+
+    @app.get("/healthz")
+    async def healthz() -> dict:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz() -> Response:
+        """Ready when at least one predictor is ready: the agent can still answer via fallback."""
+        ready = await asyncio.gather(*(c.ready() for c in state["clients"]))
+        body = {c.kind: ok for c, ok in zip(state["clients"], ready, strict=True)}
+        return JSONResponse(status_code=200 if any(ready) else 503, content=body)
+
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return app

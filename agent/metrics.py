@@ -1,0 +1,61 @@
+"""The agent's Prometheus metrics. Labels are bounded enums; no ticket text or ids."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+
+REQUESTS = Counter(
+    "callcenter_agent_requests_total",
+    "API requests by endpoint and outcome (ok, invalid, unauthorized, unavailable).",
+    ["endpoint", "outcome"],
+)
+REQUEST_LATENCY = Histogram(
+    "callcenter_agent_request_seconds",
+    "Whole request latency.",
+    ["endpoint"],
+    buckets=LATENCY_BUCKETS,
+)
+TICKETS = Counter(
+    "callcenter_agent_tickets_total",
+    "Tickets classified, by route decision, answering model and whether it was a fallback.",
+    ["decision", "model", "fallback"],
+)
+PII_LATENCY = Histogram(
+    "callcenter_agent_pii_seconds", "PII scrubbing latency per ticket.", buckets=LATENCY_BUCKETS
+)
+PII_ENTITIES = Counter(
+    "callcenter_agent_pii_entities_total", "Personal data replaced, by entity type.", ["type"]
+)
+PREDICTOR_LATENCY = Histogram(
+    "callcenter_agent_predictor_seconds",
+    "Predictor call latency as the agent sees it.",
+    ["model"],
+    buckets=LATENCY_BUCKETS,
+)
+PREDICTOR_UP = Gauge(
+    "callcenter_agent_predictor_up", "0 while the predictor's circuit breaker is open.", ["model"]
+)
+FALLBACKS = Counter(
+    "callcenter_agent_fallbacks_total",
+    "Tickets answered by the other model because the chosen one was unavailable.",
+    ["unavailable_model"],
+)
+ESCALATIONS = Counter(
+    "callcenter_agent_escalations_total", "SVM answers below the threshold sent to the transformer."
+)
+CONFIDENCE = Histogram(
+    "callcenter_agent_confidence",
+    "Confidence of the returned category, by answering model.",
+    ["model"],
+    buckets=(0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0),
+)
+CATEGORIES = Counter(
+    "callcenter_agent_categories_total",
+    "Returned categories (for drift against training mix).",
+    ["category"],
+)
+SVM_THRESHOLD = Gauge(
+    "callcenter_agent_svm_threshold", "SVM-confidence threshold below which tickets are escalated."
+)

@@ -1,0 +1,120 @@
+"""Which model answers a ticket, and why.
+
+Policy: non-English, long or complex tickets go to the transformer; the rest go to the cheap SVM,
+and are escalated to the transformer when the SVM's calibrated confidence is below a threshold.
+The threshold is picked on the validation split by `pipelines.calibrate_router` (best accuracy
+within a transformer-traffic budget) and read from the registry; see `agent.policy`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+SVM = "svm"
+TRANSFORMER = "transformer"
+
+_SENTENCE = re.compile(r"[.!?؟]+(?:\s|$)")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+", re.MULTILINE)
+_CONNECTORS = re.compile(
+    r"\b(?:also|additionally|another (?:issue|problem|thing)|second(?:ly)?|furthermore|"
+    r"as well as|in addition|et aussi|également|de plus|par ailleurs)\b|(?:أيضا|بالإضافة)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Features:
+    language: str
+    language_confidence: float
+    length: int  # words
+    complexity: float  # 0..1
+
+
+@dataclass(frozen=True)
+class Policy:
+    svm_threshold: float
+    long_words: int = 120
+    complexity_max: float = 0.6
+    threshold_source: str = "default"
+
+
+@dataclass
+class Reason:
+    code: str
+    detail: str
+
+
+@dataclass
+class Route:
+    decision: str  # "svm", "transformer" or "escalated"
+    reasons: list[Reason] = field(default_factory=list)
+    svm_confidence: float | None = None
+    fallback: bool = False
+
+    @property
+    def first_model(self) -> str:
+        return TRANSFORMER if self.decision == TRANSFORMER else SVM
+
+    def rationale(self) -> str:
+        """One line a support agent can read."""
+        return "; ".join(r.detail for r in self.reasons)
+
+
+def complexity(text: str) -> float:
+    """Several requests in one ticket are where a bag-of-words model mixes categories up."""
+    sentences = len(_SENTENCE.findall(text)) or 1
+    questions = text.count("?") + text.count("؟")
+    score = (
+        0.12 * max(0, sentences - 3)
+        + 0.2 * len(_LIST_ITEM.findall(text))
+        + 0.15 * max(0, questions - 1)
+        + 0.25 * len(_CONNECTORS.findall(text))
+    )
+    return round(min(1.0, score), 3)
+
+
+def features(text: str, language: str, language_confidence: float) -> Features:
+    return Features(language, round(language_confidence, 3), len(text.split()), complexity(text))
+
+
+def initial_route(f: Features, policy: Policy) -> Route:
+    reasons = []
+    if f.language != "en":
+        reasons.append(
+            Reason("language", f"language {f.language}: the multilingual model reads it")
+        )
+    if f.length > policy.long_words:
+        reasons.append(Reason("long", f"{f.length} words > {policy.long_words}: long ticket"))
+    if f.complexity > policy.complexity_max:
+        reasons.append(
+            Reason(
+                "complex", f"complexity {f.complexity} > {policy.complexity_max}: several requests"
+            )
+        )
+    if reasons:
+        return Route(TRANSFORMER, reasons)
+    return Route(SVM, [Reason("simple", f"short English ticket ({f.length} words): fast model")])
+
+
+def after_svm(route: Route, confidence: float, policy: Policy) -> Route:
+    """Escalate an unsure SVM answer; `policy.svm_threshold` was calibrated for this."""
+    route.svm_confidence = round(confidence, 4)
+    if confidence < policy.svm_threshold:
+        route.decision = "escalated"
+        route.reasons.append(
+            Reason(
+                "low_confidence",
+                f"SVM confidence {confidence:.2f} < {policy.svm_threshold:.2f} "
+                f"({policy.threshold_source} threshold): escalated",
+            )
+        )
+    else:
+        route.reasons.append(
+            Reason(
+                "confident",
+                f"SVM confidence {confidence:.2f} >= {policy.svm_threshold:.2f} "
+                f"({policy.threshold_source} threshold)",
+            )
+        )
+    return route

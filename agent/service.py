@@ -1,0 +1,167 @@
+"""The agent's core, independent of HTTP: scrub, route, call, fall back, explain."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import asdict, dataclass
+
+from agent.client import Answer, PredictorClient, PredictorUnavailable
+from agent.language import LanguageDetector
+from agent.metrics import (
+    CATEGORIES,
+    CONFIDENCE,
+    ESCALATIONS,
+    FALLBACKS,
+    PII_ENTITIES,
+    PII_LATENCY,
+    TICKETS,
+)
+from agent.pii import PiiScrubber
+from agent.policy import PolicySource
+from agent.router import SVM, TRANSFORMER, Reason, Route, after_svm, features, initial_route
+
+
+class BothUnavailable(RuntimeError):
+    """Neither predictor can answer; the API turns this into 503 + Retry-After."""
+
+
+@dataclass
+class Ticket:
+    text: str
+    channel: str | None = None
+    language: str | None = None  # the caller's hint wins over detection
+
+
+@dataclass
+class Result:
+    category: str
+    confidence: float
+    model: str
+    model_version: str
+    route: dict
+    pii: dict
+    latency_ms: float
+
+
+class Classifier:
+    def __init__(
+        self,
+        svm: PredictorClient,
+        transformer: PredictorClient,
+        scrubber: PiiScrubber,
+        detector: LanguageDetector,
+        policy: PolicySource,
+    ) -> None:
+        self.clients = {SVM: svm, TRANSFORMER: transformer}
+        self.scrubber = scrubber
+        self.detector = detector
+        self.policy = policy
+
+    async def classify(self, tickets: list[Ticket]) -> list[Result]:
+        """Many tickets share one call per predictor: SVM first, then one call for escalations."""
+        started = time.perf_counter()
+        policy = self.policy.policy
+        prepared = [self._prepare(t) for t in tickets]
+        routes = [initial_route(f, policy) for _, f, _ in prepared]
+        texts = [scrubbed.text for scrubbed, _, _ in prepared]
+        answers: list[tuple[Answer, int] | None] = [None] * len(tickets)
+
+        svm_rows = [i for i, r in enumerate(routes) if r.first_model == SVM]
+        tr_rows = [i for i, r in enumerate(routes) if r.first_model == TRANSFORMER]
+        svm_answer, tr_answer = await asyncio.gather(
+            self._call(SVM, [texts[i] for i in svm_rows]),
+            self._call(TRANSFORMER, [texts[i] for i in tr_rows]),
+        )
+        for rows, answer in ((svm_rows, svm_answer), (tr_rows, tr_answer)):
+            for k, i in enumerate(rows):
+                answers[i] = (answer, k) if isinstance(answer, Answer) else None
+        for i in svm_rows:
+            if answers[i] is not None:
+                answer, k = answers[i]
+                after_svm(routes[i], answer.confidences[k], policy)
+
+        # Second round: escalations, and fallbacks to the other model for failed calls.
+        retry: dict[str, list[int]] = {SVM: [], TRANSFORMER: []}
+        for i, route in enumerate(routes):
+            if route.decision == "escalated":
+                retry[TRANSFORMER].append(i)
+            elif answers[i] is None:
+                failed = svm_answer if route.first_model == SVM else tr_answer
+                other = TRANSFORMER if route.first_model == SVM else SVM
+                route.fallback = True
+                route.reasons.append(Reason("fallback", f"{failed}: answered by the {other}"))
+                FALLBACKS.labels(route.first_model).inc()
+                retry[other].append(i)
+        second = await asyncio.gather(
+            *(self._call(kind, [texts[i] for i in rows]) for kind, rows in retry.items())
+        )
+        for rows, answer in zip(retry.values(), second, strict=True):
+            for k, i in enumerate(rows):
+                if isinstance(answer, Answer):
+                    answers[i] = (answer, k)
+                    if routes[i].decision == "escalated":
+                        ESCALATIONS.inc()
+                elif routes[i].decision == "escalated" and answers[i] is not None:
+                    # The transformer failed on an escalation: keep the SVM's answer.
+                    routes[i].fallback = True
+                    routes[i].reasons.append(Reason("fallback", f"{answer}: kept the SVM answer"))
+                    FALLBACKS.labels(TRANSFORMER).inc()
+                else:
+                    answers[i] = None
+
+        if any(a is None for a in answers):
+            raise BothUnavailable(f"svm: {svm_answer}; transformer: {tr_answer}")
+        elapsed_ms = round(1000 * (time.perf_counter() - started), 2)
+        return [
+            self._result(answers[i], routes[i], prepared[i], elapsed_ms)
+            for i in range(len(tickets))
+        ]
+
+    def _prepare(self, ticket: Ticket):
+        started = time.perf_counter()
+        language, confidence = (
+            (ticket.language, 1.0) if ticket.language else self.detector.detect(ticket.text)
+        )
+        scrubbed = self.scrubber.scrub(ticket.text, language)
+        PII_LATENCY.observe(time.perf_counter() - started)
+        for entity in scrubbed.entities:
+            PII_ENTITIES.labels(entity.type).inc()
+        return scrubbed, features(scrubbed.text, language, confidence), ticket
+
+    async def _call(self, kind: str, texts: list[str]) -> Answer | PredictorUnavailable | None:
+        if not texts:
+            return None
+        try:
+            return await self.clients[kind].infer(texts)
+        except PredictorUnavailable as exc:
+            return exc
+
+    def _result(self, answer_at, route: Route, prepared, elapsed_ms: float) -> Result:
+        answer, k = answer_at
+        scrubbed, f, _ = prepared
+        model = SVM if answer.model == self.clients[SVM].model_name else TRANSFORMER
+        TICKETS.labels(route.decision, model, str(route.fallback).lower()).inc()
+        CONFIDENCE.labels(model).observe(answer.confidences[k])
+        CATEGORIES.labels(answer.labels[k]).inc()
+        return Result(
+            category=answer.labels[k],
+            confidence=round(answer.confidences[k], 4),
+            model=answer.model,
+            model_version=answer.version,
+            route={
+                "decision": route.decision,
+                "reasons": [asdict(r) for r in route.reasons],
+                "rationale": route.rationale(),
+                "language": f.language,
+                "length": f.length,
+                "complexity": f.complexity,
+                "svm_confidence": route.svm_confidence,
+                "fallback": route.fallback,
+            },
+            pii={
+                "redacted_text": scrubbed.text,
+                "entities": [asdict(e) for e in scrubbed.entities],
+            },
+            latency_ms=elapsed_ms,
+        )

@@ -1,0 +1,47 @@
+"""Agent configuration from `CCAI_AGENT_*` environment variables (same names in the chart)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class AgentSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CCAI_AGENT_", protected_namespaces=())
+
+    host: str = "0.0.0.0"
+    port: int = 8000
+    # Predictors, reached over the v2 protocol only.
+    svm_url: str = "http://127.0.0.1:8081"
+    svm_model: str = "callcenter-svm"
+    transformer_url: str = "http://127.0.0.1:8082"
+    transformer_model: str = "callcenter-transformer"
+    svm_timeout_s: float = 1.0
+    transformer_timeout_s: float = 5.0
+    breaker_failures: int = 3  # consecutive failures that open a predictor's circuit
+    breaker_reset_s: float = 10.0  # how long it stays open before one trial call
+    retry_after_s: int = 5  # Retry-After when both predictors are down
+    # Routing policy. The SVM-confidence threshold comes from the registry (set by the
+    # calibrate_router stage on the production SVM version); this value is used until then.
+    svm_threshold: float = 0.6
+    long_words: int = 120  # tickets longer than this go to the transformer
+    complexity_max: float = 0.6  # ... and so do tickets whose complexity score exceeds this
+    mlflow_tracking_uri: str | None = None  # where to read the calibrated threshold
+    policy_refresh_s: float = 60.0
+    # Input limits.
+    max_text_chars: int = 10_000
+    max_batch_size: int = 64
+    # Optional bearer-token auth: empty means open.
+    api_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    pii_ner: bool = True  # spaCy person-name detection (English, French)
+    log_level: str = "INFO"
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        """A comma-separated list, as it arrives from a Kubernetes Secret."""
+        if isinstance(value, str):
+            return [k.strip() for k in value.split(",") if k.strip()]
+        return value

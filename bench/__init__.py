@@ -1,0 +1,1 @@
+"""Benchmarks and evaluations (latency, quality) run outside the test suite."""

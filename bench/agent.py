@@ -1,0 +1,118 @@
+"""Agent overhead on the SVM path: the agent vs the SVM predictor called directly, one run.
+
+    python -m bench.agent [--seconds 10]
+
+Starts both predictors and the agent (threshold 0, so nothing escalates), sends the same short
+English test-split tickets to the agent's /v1/classify and straight to the predictor's v2
+endpoint with wrk, and times the agent's in-process steps (language detection, PII scrubbing)
+alone. Writes bench/results/agent.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from agent.language import LanguageDetector
+from agent.pii import PiiScrubber
+from bench import wrk
+from bench.harness import ROOT, agent, predictor
+
+RESULTS = ROOT / "bench" / "results"
+
+
+def short_tickets(limit: int = 200) -> list[str]:
+    path = ROOT / "data" / "splits" / "test.csv"
+    frame = pd.read_csv(path if path.is_file() else ROOT / "data" / "sample.csv")
+    texts = frame["Document"].astype(str)
+    return texts[texts.str.split().str.len() <= 100].head(limit).tolist()
+
+
+def step_costs(texts: list[str]) -> dict:
+    detector, scrubber = LanguageDetector(), PiiScrubber()
+    detector.warm()
+    scrubber.scrub("warm up John Smith", "en")
+    timings: dict[str, list[float]] = {"language_ms": [], "pii_ms": []}
+    for text in texts:
+        started = time.perf_counter()
+        detector.detect(text)
+        middle = time.perf_counter()
+        scrubber.scrub(text, "en")
+        timings["language_ms"].append(1000 * (middle - started))
+        timings["pii_ms"].append(1000 * (time.perf_counter() - middle))
+    return {
+        f"{name}_{q}": round(float(np.percentile(values, p)), 3)
+        for name, values in timings.items()
+        for q, p in (("p50", 50), ("p95", 95))
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--svm-dir", default=str(ROOT / "models" / "svm"))
+    parser.add_argument("--transformer-dir", default=str(ROOT / "models" / "transformer"))
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--concurrency", default="1,16")
+    parser.add_argument("--out", type=Path, default=RESULTS / "agent.json")
+    args = parser.parse_args()
+    wrk.require_wrk()
+    texts = short_tickets()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-agent-"))
+    svm = predictor("svm", args.svm_dir, tmp)
+    transformer = predictor("transformer", args.transformer_dir, tmp)
+    front = agent(tmp, "", "", svm_threshold="0", pii_ner="true")
+    rows = []
+    try:
+        svm.start()
+        transformer.start()
+        front.env.update(CCAI_AGENT_SVM_URL=svm.url, CCAI_AGENT_TRANSFORMER_URL=transformer.url)
+        front.start()
+        direct = [
+            {"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "data": [t]}]}
+            for t in texts
+        ]
+        via_agent = [{"text": t, "language": "en"} for t in texts]
+        print(f"{'target':14} {'conns':>5} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+        for connections in [int(c) for c in args.concurrency.split(",")]:
+            for name, server, path, bodies in (
+                ("svm direct", svm, "/v2/models/callcenter-svm/infer", direct),
+                ("agent (svm)", front, "/v1/classify", via_agent),
+            ):
+                r = wrk.run(server.url, path, bodies, connections, args.seconds)
+                rows.append({"target": name, "connections": connections, **r})
+                print(
+                    f"{name:14} {connections:>5} {r['rps']:>8.1f} {r['p50_ms']:>8.2f} "
+                    f"{r['p95_ms']:>8.2f} {r['p99_ms']:>8.2f}",
+                    flush=True,
+                )
+    finally:
+        for server in (front, svm, transformer):
+            server.stop()
+    steps = step_costs(texts)
+    overhead = {
+        c: round(
+            next(
+                r["p50_ms"] for r in rows if r["target"] == "agent (svm)" and r["connections"] == c
+            )
+            - next(
+                r["p50_ms"] for r in rows if r["target"] == "svm direct" and r["connections"] == c
+            ),
+            3,
+        )
+        for c in sorted({r["connections"] for r in rows})
+    }
+    summary = {"p50_overhead_ms": overhead, "in_process_steps": steps}
+    print(json.dumps(summary))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"rows": rows, **summary}, indent=2))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""Start the project's real processes on free loopback ports: used by tests and benchmarks."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, timeout: float = 60.0, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process for {url} exited with {proc.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"{url} not up after {timeout} s")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+class Server:
+    """A real server process on a free loopback port; `kill()` simulates a crash."""
+
+    def __init__(self, args: list[str], port: int, health: str, env: dict, log: Path) -> None:
+        self.args, self.port, self.health, self.env, self.log = args, port, health, env, log
+        self.url = f"http://127.0.0.1:{port}"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, wait: bool = True, timeout: float = 180) -> Server:
+        with self.log.open("a") as out:
+            self.proc = subprocess.Popen(
+                self.args,
+                env=self.env,
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        if wait:
+            wait_http(self.url + self.health, timeout=timeout, proc=self.proc)
+        return self
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            stop(self.proc)
+
+    def logs(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def predictor(kind: str, model_dir: str, tmp: Path, *extra: str, env: dict | None = None) -> Server:
+    port = free_port()
+    name = f"callcenter-{kind}"
+    return Server(
+        [
+            sys.executable,
+            "-m",
+            f"predictors.{kind}",
+            "--model_dir",
+            model_dir,
+            "--http_port",
+            str(port),
+            "--load_retry_seconds",
+            "1",
+            *extra,
+        ],
+        port,
+        f"/v2/models/{name}/ready",
+        {**os.environ, **(env or {})},
+        tmp / f"{kind}-{port}.log",
+    )
+
+
+def agent(tmp: Path, svm_url: str, transformer_url: str, **env: str) -> Server:
+    port = free_port()
+    variables = {
+        "CCAI_AGENT_PORT": str(port),
+        "CCAI_AGENT_HOST": "127.0.0.1",
+        "CCAI_AGENT_SVM_URL": svm_url,
+        "CCAI_AGENT_TRANSFORMER_URL": transformer_url,
+        "CCAI_AGENT_BREAKER_RESET_S": "2",
+        **{f"CCAI_AGENT_{k.upper()}": v for k, v in env.items()},
+    }
+    return Server(
+        [sys.executable, "-m", "agent"],
+        port,
+        "/healthz",
+        {**os.environ, **variables},
+        tmp / f"agent-{port}.log",
+    )

@@ -1,0 +1,207 @@
+"""Evaluate the PII scrubber on the labelled fixture: precision/recall per language and entity type,
+and `scrub` latency, for each way it can run (patterns only, NER behind the gate, NER always).
+
+Run: python -m bench.pii [--cases tests/agent/pii_cases.jsonl] [--out bench/results/pii.json]
+
+"dev" cases come from the templates the recognisers were tuned on; "heldout" cases from templates
+written afterwards and never tuned on: their scores are the estimate for unseen phrasing.
+A predicted span counts for a gold span of the same type when they overlap. Overlap is lenient
+(a name found as "Mohammed" for gold "Mohammed Al-Otaibi" counts), so `leaks` also reports how many
+gold spans kept at least one character outside every predicted span (what a reader still sees).
+Latency is measured on "typical" tickets: fixture cases of one language joined until they reach
+~250-400 characters, each scrubbed after a warm-up, one call at a time (run under `taskset -c 0` to
+pin one core).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from agent.pii import PLACEHOLDERS, Entity, PiiScrubber, needs_ner
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES = ROOT / "tests" / "agent" / "pii_cases.jsonl"
+OUT = ROOT / "bench" / "results" / "pii.json"
+LANGS = ("en", "fr", "ar")
+MODES: dict[str, dict[str, bool]] = {
+    "patterns": {"ner": False},
+    "ner_gated": {"ner": True, "ner_gate": True},
+    "ner_always": {"ner": True, "ner_gate": False},
+}
+
+
+def load_cases(path: Path = CASES) -> list[dict[str, Any]]:
+    """The fixture, one case per line: text, language, entities [{type, start, end}]."""
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def _overlap(a: Entity, b: dict[str, Any]) -> bool:
+    return a.type == b["type"] and a.start < b["end"] and b["start"] < a.end
+
+
+def evaluate(
+    scrubber: PiiScrubber, cases: Iterable[dict[str, Any]], as_unknown: bool = False
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Per language, per type: gold, predicted, matched counts, precision, recall, leaks."""
+    counts: dict[str, dict[str, dict[str, int]]] = defaultdict(
+        lambda: defaultdict(lambda: {"gold": 0, "pred": 0, "tp_gold": 0, "tp_pred": 0, "leaks": 0})
+    )
+    for case in cases:
+        lang = case["language"]
+        pred = scrubber.analyze(case["text"], None if as_unknown else lang)
+        for g in case["entities"]:
+            c = counts[lang][g["type"]]
+            c["gold"] += 1
+            c["tp_gold"] += any(_overlap(p, g) for p in pred)
+            covered = set()
+            for p in pred:
+                covered.update(range(p.start, p.end))
+            chars = [i for i in range(g["start"], g["end"]) if not case["text"][i].isspace()]
+            c["leaks"] += any(i not in covered for i in chars)
+        for p in pred:
+            c = counts[lang][p.type]
+            c["pred"] += 1
+            c["tp_pred"] += any(_overlap(p, g) for g in case["entities"])
+    report: dict[str, dict[str, dict[str, float]]] = {}
+    for lang, per_type in sorted(counts.items()):
+        report[lang] = {}
+        for etype in PLACEHOLDERS:
+            c = per_type.get(etype)
+            if not c or not (c["gold"] or c["pred"]):
+                continue
+            report[lang][etype] = {
+                **c,
+                "precision": round(c["tp_pred"] / c["pred"], 4) if c["pred"] else 1.0,
+                "recall": round(c["tp_gold"] / c["gold"], 4) if c["gold"] else 1.0,
+            }
+    return report
+
+
+def typical_tickets(cases: list[dict[str, Any]], lang: str, size: int = 250) -> list[str]:
+    """Join consecutive fixture cases of one language until each text has `size`+ characters
+    (~330 on average: the length of a typical ticket)."""
+    texts, buf = [], ""
+    for case in cases:
+        if case["language"] != lang:
+            continue
+        buf = f"{buf} {case['text']}".strip()
+        if len(buf) >= size:
+            texts.append(buf)
+            buf = ""
+    return texts
+
+
+def latency(scrubber: PiiScrubber, texts: list[str], lang: str | None, repeat: int = 3) -> dict:
+    """p50/p95 of single `scrub` calls in milliseconds: wall clock, and CPU time of the calling
+    thread (what the call costs on a core of its own, unaffected by other load)."""
+    for text in texts[:20]:
+        scrubber.scrub(text, lang)
+    wall, cpu = [], []
+    for _ in range(repeat):
+        for text in texts:
+            c0, t0 = time.thread_time(), time.perf_counter()
+            scrubber.scrub(text, lang)
+            wall.append((time.perf_counter() - t0) * 1000)
+            cpu.append((time.thread_time() - c0) * 1000)
+    wall.sort()
+    cpu.sort()
+    return {
+        "n": len(wall),
+        "chars_mean": round(statistics.mean(len(t) for t in texts), 1),
+        "p50_ms": round(wall[len(wall) // 2], 3),
+        "p95_ms": round(wall[int(len(wall) * 0.95)], 3),
+        "cpu_p50_ms": round(cpu[len(cpu) // 2], 3),
+        "cpu_p95_ms": round(cpu[int(len(cpu) * 0.95)], 3),
+    }
+
+
+def print_table(results: dict[str, Any]) -> None:
+    """One line per split, mode, language and type: P, R, leaks, counts."""
+    print(
+        f"{'split':<8} {'mode':<12} {'lang':<4} {'type':<10} {'prec':>6} {'recall':>6} "
+        f"{'leaks':>5} {'gold':>5} {'pred':>5}"
+    )
+    for split in ("quality", "heldout"):
+        for mode, res in results[split].items():
+            for lang, per_type in res.items():
+                for etype, m in per_type.items():
+                    print(
+                        f"{'dev' if split == 'quality' else split:<8} {mode:<12} {lang:<4} "
+                        f"{etype:<10} {m['precision']:>6.3f} {m['recall']:>6.3f} "
+                        f"{m['leaks']:>5} {m['gold']:>5} {m['pred']:>5}"
+                    )
+    print(f"\n{'mode':<12} {'lang':<4} {'chars':>6} {'p50 ms':>7} {'p95 ms':>7} {'cpu p50':>7}")
+    for mode, per_lang in results["latency"].items():
+        for lang, m in per_lang.items():
+            print(
+                f"{mode:<12} {lang:<4} {m['chars_mean']:>6} {m['p50_ms']:>7.3f} "
+                f"{m['p95_ms']:>7.3f} {m['cpu_p50_ms']:>7.3f}"
+            )
+    print("\nNER gate fires on:", results["gate_rate"])
+
+
+def run(cases_path: Path = CASES, out: Path | None = OUT) -> dict[str, Any]:
+    """Evaluate every mode, measure latency, write the JSON report."""
+    cases = load_cases(cases_path)
+    results: dict[str, Any] = {"quality": {}, "heldout": {}, "latency": {}, "gate_rate": {}}
+    heldout = [c for c in cases if c.get("split") == "heldout"]
+    for mode, kwargs in MODES.items():
+        scrubber = PiiScrubber(**kwargs)
+        results["quality"][mode] = evaluate(
+            scrubber, [c for c in cases if c.get("split") != "heldout"]
+        )
+        results["heldout"][mode] = evaluate(scrubber, heldout)
+        results["latency"][mode] = {
+            lang: latency(scrubber, typical_tickets(cases, lang), lang) for lang in LANGS
+        }
+        if mode == "patterns":
+            results["quality"]["unknown_lang"] = evaluate(
+                scrubber, [c for c in cases if c.get("split") != "heldout"], as_unknown=True
+            )
+            results["latency"]["unknown_lang"] = {
+                "all": latency(
+                    scrubber, [t for g in LANGS for t in typical_tickets(cases, g)], None
+                )
+            }
+    for lang in ("en", "fr"):  # the gate only matters where there is a NER model
+        texts = typical_tickets(cases, lang)
+        no_name = [
+            c["text"]
+            for c in cases
+            if c["language"] == lang and not any(e["type"] == "PERSON" for e in c["entities"])
+        ]
+        results["gate_rate"][lang] = {
+            "typical_tickets": round(sum(map(needs_ner, texts)) / len(texts), 3),
+            "cases_without_names": round(sum(map(needs_ner, no_name)) / len(no_name), 3),
+        }
+    results["machine"] = {
+        "python": platform.python_version(),
+        "cpus_allowed": len(os.sched_getaffinity(0)),
+        "loadavg_1m": round(os.getloadavg()[0], 2),
+    }
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=Path, default=CASES)
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args()
+    print_table(run(args.cases, args.out))
+
+
+if __name__ == "__main__":
+    main()

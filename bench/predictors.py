@@ -1,0 +1,131 @@
+"""Throughput and latency of the predictors against a bare FastAPI endpoint, in one run.
+
+    python -m bench.predictors [--seconds 10] [--concurrency 1,16,32]
+
+Starts the bare endpoint (the practical ceiling), the SVM and the transformer predictor on free
+ports, drives each with wrk at several concurrencies with single real tickets and batches of 32,
+prints a table and writes bench/results/predictors.json and predictors.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from bench import wrk
+from bench.harness import ROOT, Server, free_port, predictor
+
+RESULTS = ROOT / "bench" / "results"
+
+
+def tickets(limit: int = 640) -> list[str]:
+    path = ROOT / "data" / "splits" / "test.csv"
+    frame = pd.read_csv(path if path.is_file() else ROOT / "data" / "sample.csv")
+    return frame["Document"].astype(str).head(limit).tolist()
+
+
+def v2_body(texts: list[str]) -> dict:
+    return {"inputs": [{"name": "text", "shape": [len(texts)], "datatype": "BYTES", "data": texts}]}
+
+
+def bare_server(tmp: Path) -> Server:
+    port = free_port()
+    return Server(
+        [sys.executable, "-m", "bench.bare", str(port)], port, "/ready", None, tmp / "bare.log"
+    )
+
+
+def plot(rows: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    for (target, payload), group in pd.DataFrame(rows).groupby(["target", "payload"]):
+        style = "-" if payload == "single" else "--"
+        left.plot(
+            group["connections"], group["rps"], style, marker="o", label=f"{target} {payload}"
+        )
+        right.plot(
+            group["connections"], group["p99_ms"], style, marker="o", label=f"{target} {payload}"
+        )
+    left.set(xlabel="concurrent connections", ylabel="requests/s", yscale="log", title="throughput")
+    right.set(xlabel="concurrent connections", ylabel="p99 ms", yscale="log", title="p99 latency")
+    left.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--svm-dir", default=str(ROOT / "models" / "svm"))
+    parser.add_argument("--transformer-dir", default=str(ROOT / "models" / "transformer"))
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--concurrency", default="1,16,32")
+    parser.add_argument("--out", type=Path, default=RESULTS / "predictors.json")
+    args = parser.parse_args()
+    wrk.require_wrk()
+    levels = [int(c) for c in args.concurrency.split(",")]
+    texts = tickets()
+    payloads = {
+        "single": [v2_body([t]) for t in texts[:200]],
+        "batch32": [v2_body(texts[i : i + 32]) for i in range(0, 640, 32)],
+    }
+    tmp = Path(tempfile.mkdtemp(prefix="bench-"))
+    servers = {
+        "bare": (bare_server(tmp), "/v2/models/bare/infer"),
+        "svm": (predictor("svm", args.svm_dir, tmp), "/v2/models/callcenter-svm/infer"),
+        "transformer": (
+            predictor("transformer", args.transformer_dir, tmp),
+            "/v2/models/callcenter-transformer/infer",
+        ),
+    }
+    rows: list[dict] = []
+    try:
+        for name, (server, _) in servers.items():
+            print(f"starting {name} ...", flush=True)
+            server.start()
+        print(
+            f"{'target':12} {'payload':8} {'conns':>5} {'req/s':>9} {'p50 ms':>8} "
+            f"{'p95 ms':>8} {'p99 ms':>8} {'vs bare':>8}",
+            flush=True,
+        )
+        for payload, bodies in payloads.items():
+            for connections in levels:
+                bare_rps = None
+                for name, (server, path) in servers.items():
+                    result = wrk.run(server.url, path, bodies, connections, args.seconds)
+                    bare_rps = result["rps"] if name == "bare" else bare_rps
+                    row = {
+                        "target": name,
+                        "payload": payload,
+                        "connections": connections,
+                        **{k: round(result[k], 2) for k in ("rps", "p50_ms", "p95_ms", "p99_ms")},
+                        "errors": result["errors"],
+                        "rps_vs_bare": round(result["rps"] / bare_rps, 3),
+                    }
+                    rows.append(row)
+                    print(
+                        f"{name:12} {payload:8} {connections:>5} {row['rps']:>9.1f} "
+                        f"{row['p50_ms']:>8.2f} {row['p95_ms']:>8.2f} {row['p99_ms']:>8.2f} "
+                        f"{row['rps_vs_bare']:>8.3f}",
+                        flush=True,
+                    )
+    finally:
+        for server, _ in servers.values():
+            server.stop()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"seconds": args.seconds, "rows": rows}, indent=2))
+    plot(rows, args.out.with_suffix(".png"))
+    print(f"wrote {args.out} and {args.out.with_suffix('.png')}")
+
+
+if __name__ == "__main__":
+    main()

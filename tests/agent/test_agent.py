@@ -1,0 +1,215 @@
+"""The real agent process against real predictor servers (trained on the sample)."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from mlflow import MlflowClient
+
+from tests.conftest import RecordingProxy, agent, predictor
+
+FRENCH = (
+    "Bonjour, je n'arrive plus à me connecter à ma messagerie depuis ce matin. Merci de votre aide."
+)
+ARABIC = "مرحبا، لا أستطيع الدخول إلى حسابي منذ الصباح، أرجو إعادة تعيين كلمة المرور. شكرا"
+ENGLISH = "laptop screen broken please replace"
+PII_TICKET = (
+    "Hi, this is John Smith. My laptop will not start, call me on +44 20 7946 0958 "
+    "or write to john.smith@example.com. Card 4111 1111 1111 1111 was charged."
+)
+SECRETS = ["John Smith", "7946 0958", "john.smith@example.com", "4111 1111 1111 1111"]
+
+
+@pytest.fixture(scope="module")
+def proxies(svm_server, transformer_server):
+    svm, transformer = RecordingProxy(svm_server.url), RecordingProxy(transformer_server.url)
+    yield svm, transformer
+    svm.close()
+    transformer.close()
+
+
+@pytest.fixture(scope="module")
+def agent_server(proxies, mlflow_server, tmp_path_factory):
+    svm, transformer = proxies
+    server = agent(
+        tmp_path_factory.mktemp("agent"),
+        svm.url,
+        transformer.url,
+        mlflow_tracking_uri=mlflow_server,
+        api_keys="k1,k2",
+    ).start()
+    yield server
+    server.stop()
+
+
+def classify(server, text: str, **extra) -> httpx.Response:
+    return httpx.post(
+        f"{server.url}/v1/classify",
+        json={"text": text, **extra},
+        headers={"authorization": "Bearer k1"},
+        timeout=30,
+    )
+
+
+def test_routes_by_language(agent_server):
+    english = classify(agent_server, ENGLISH).json()
+    assert english["route"]["language"] == "en"
+    assert english["route"]["decision"] in {"svm", "escalated"}
+    assert english["route"]["svm_confidence"] is not None
+    for text, language in ((FRENCH, "fr"), (ARABIC, "ar")):
+        body = classify(agent_server, text).json()
+        assert body["route"]["language"] == language
+        assert body["route"]["decision"] == "transformer"
+        assert body["model"] == "callcenter-transformer"
+        assert body["route"]["reasons"][0]["code"] == "language"
+        assert body["route"]["rationale"]
+
+
+def test_threshold_comes_from_the_registry(agent_server, mlflow_server, trained):
+    tags = (
+        MlflowClient(mlflow_server).get_model_version_by_alias("callcenter-svm", "production").tags
+    )
+    metrics = httpx.get(f"{agent_server.url}/metrics").text
+    line = next(x for x in metrics.splitlines() if x.startswith("callcenter_agent_svm_threshold "))
+    assert float(line.split()[1]) == pytest.approx(float(tags["router.svm_threshold"]))
+    body = classify(agent_server, ENGLISH).json()
+    assert "calibrated for callcenter-svm" in body["route"]["rationale"]
+
+
+def test_pii_never_reaches_predictors_or_logs(agent_server, proxies):
+    body = classify(agent_server, PII_TICKET).json()
+    redacted = body["pii"]["redacted_text"]
+    for secret in SECRETS:
+        assert secret not in redacted
+    assert {"PERSON", "PHONE", "EMAIL", "CARD"} <= {e["type"] for e in body["pii"]["entities"]}
+    first = body["pii"]["entities"][0]
+    assert PII_TICKET[first["start"] : first["end"]] in SECRETS[0]
+    received = [t for proxy in proxies for t in proxy.texts()]
+    assert received, "the predictors received nothing"
+    assert redacted in received
+    for secret in SECRETS:
+        assert not any(secret in t for t in received)
+        assert secret not in agent_server.logs()
+
+
+def test_batch_and_v2(agent_server):
+    batch = httpx.post(
+        f"{agent_server.url}/v1/classify/batch",
+        json={"tickets": [{"text": ENGLISH}, {"text": FRENCH, "channel": "email"}]},
+        headers={"authorization": "Bearer k2"},
+    ).json()
+    assert [r["route"]["language"] for r in batch["results"]] == ["en", "fr"]
+    v2 = httpx.post(
+        f"{agent_server.url}/v2/models/callcenter-agent/infer",
+        json={
+            "id": "x",
+            "inputs": [
+                {"name": "text", "shape": [2], "datatype": "BYTES", "data": [ENGLISH, ARABIC]}
+            ],
+        },
+        headers={"authorization": "Bearer k1"},
+    ).json()
+    outputs = {o["name"]: o["data"] for o in v2["outputs"]}
+    assert len(outputs["label"]) == 2
+    assert outputs["model"][1] == "callcenter-transformer"
+    assert (
+        httpx.get(f"{agent_server.url}/v2/models/callcenter-agent").json()["inputs"][0]["name"]
+        == "text"
+    )
+
+
+BAD = [
+    ({"text": ""}, 422),
+    ({"text": "   \n"}, 422),
+    ({"text": 5}, 422),
+    ({"text": "ok", "channel": "fax"}, 422),
+    ({"txt": "hello"}, 422),
+    ({"text": "x" * 10_001}, 413),
+]
+
+
+@pytest.mark.parametrize(("body", "status"), BAD)
+def test_bad_input(agent_server, body, status):
+    response = httpx.post(
+        f"{agent_server.url}/v1/classify", json=body, headers={"authorization": "Bearer k1"}
+    )
+    assert response.status_code == status, response.text
+    assert "detail" in response.json()
+    assert "x" * 100 not in response.text, "input must not be echoed back"
+
+
+def test_malformed_json_and_auth(agent_server):
+    url = f"{agent_server.url}/v1/classify"
+    broken = httpx.post(
+        url,
+        content=b'{"text": "unterminated',
+        headers={"authorization": "Bearer k1", "content-type": "application/json"},
+    )
+    assert broken.status_code == 422
+    assert httpx.post(url, json={"text": ENGLISH}).status_code == 401
+    assert (
+        httpx.post(
+            url, json={"text": ENGLISH}, headers={"authorization": "Bearer nope"}
+        ).status_code
+        == 401
+    )
+    batch = httpx.post(
+        f"{agent_server.url}/v1/classify/batch",
+        json={"tickets": []},
+        headers={"authorization": "Bearer k1"},
+    )
+    assert batch.status_code == 422
+    too_many = {"tickets": [{"text": "a"}] * 65}
+    assert (
+        httpx.post(
+            f"{agent_server.url}/v1/classify/batch",
+            json=too_many,
+            headers={"authorization": "Bearer k1"},
+        ).status_code
+        == 413
+    )
+
+
+def test_escalation_when_svm_unsure(svm_server, transformer_server, tmp_path):
+    server = agent(tmp_path, svm_server.url, transformer_server.url, svm_threshold="1.01").start()
+    try:
+        body = classify(server, ENGLISH).json()
+        assert body["route"]["decision"] == "escalated"
+        assert body["model"] == "callcenter-transformer"
+        assert [r["code"] for r in body["route"]["reasons"]] == ["simple", "low_confidence"]
+        metrics = httpx.get(f"{server.url}/metrics").text
+        assert "callcenter_agent_escalations_total 1.0" in metrics
+    finally:
+        server.stop()
+
+
+def test_fallback_and_both_down(trained, tmp_path):
+    svm = predictor("svm", str(trained / "models" / "svm"), tmp_path).start()
+    transformer = predictor(
+        "transformer", str(trained / "models" / "transformer"), tmp_path
+    ).start()
+    server = agent(tmp_path, svm.url, transformer.url, transformer_timeout_s="3").start()
+    try:
+        assert classify(server, FRENCH).json()["model"] == "callcenter-transformer"
+        transformer.kill()
+        body = classify(server, FRENCH).json()
+        assert body["model"] == "callcenter-svm"
+        assert body["route"]["fallback"] is True
+        assert body["route"]["reasons"][-1]["code"] == "fallback"
+        assert httpx.get(f"{server.url}/readyz").status_code == 200
+        svm.kill()
+        down = classify(server, ENGLISH)
+        assert down.status_code == 503
+        assert down.headers["retry-after"] == "5"
+        assert httpx.get(f"{server.url}/readyz").status_code == 503
+        svm.start()
+        recovered = classify(server, ENGLISH)
+        assert recovered.status_code == 200, recovered.text
+        metrics = httpx.get(f"{server.url}/metrics").text
+        assert 'callcenter_agent_fallbacks_total{unavailable_model="transformer"}' in metrics
+        assert json.loads(recovered.text)["model"] == "callcenter-svm"
+    finally:
+        for s in (server, svm, transformer):
+            s.stop()
