@@ -11,7 +11,9 @@ export PATH := $(BIN):$(PATH)
 export MLFLOW_DISABLE_TELEMETRY := true
 export MLFLOW_TRACKING_URI ?= http://127.0.0.1:$(MLFLOW_PORT)
 
-.PHONY: help setup test lint fmt data train mlflow mlflow-stop demo bench clean
+-include mk/*.mk
+
+.PHONY: help setup test lint fmt data train mlflow prometheus-bin up down status logs demo bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -42,30 +44,36 @@ test: setup lint ## run the whole test suite (starts its own servers on free por
 data: setup ## put the data set at data/raw/tickets.csv (full file if present, else the sample)
 	$(BIN)/python -m pipelines.fetch
 
-mlflow: setup ## start the local MLflow server (sqlite + local artifacts) unless it is up
-	@if curl -sf $(MLFLOW_TRACKING_URI)/health >/dev/null 2>&1; then \
-	  echo "MLflow already running at $(MLFLOW_TRACKING_URI)"; \
-	else \
-	  mkdir -p $(RUN_DIR)/mlflow; \
-	  MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false setsid nohup $(BIN)/mlflow server \
-	    --backend-store-uri sqlite:///$(CURDIR)/$(RUN_DIR)/mlflow/mlflow.db \
-	    --artifacts-destination $(CURDIR)/$(RUN_DIR)/mlflow/artifacts \
-	    --host 127.0.0.1 --port $(MLFLOW_PORT) --workers 1 \
-	    > $(RUN_DIR)/mlflow/server.log 2>&1 & echo $$! > $(RUN_DIR)/mlflow/pid; \
-	  for i in $$(seq 60); do curl -sf $(MLFLOW_TRACKING_URI)/health >/dev/null 2>&1 && break; sleep 1; done; \
-	  curl -sf $(MLFLOW_TRACKING_URI)/health >/dev/null || { echo "MLflow did not start; see $(RUN_DIR)/mlflow/server.log"; exit 1; }; \
-	  echo "MLflow running at $(MLFLOW_TRACKING_URI) (log: $(RUN_DIR)/mlflow/server.log)"; \
-	fi
+mlflow: setup ## start the local MLflow server (sqlite + local artifacts under .run/) unless it is up
+	$(BIN)/python -m local.stack mlflow
 
-mlflow-stop: ## stop the local MLflow server
-	@if [ -f $(RUN_DIR)/mlflow/pid ]; then kill -- -$$(cat $(RUN_DIR)/mlflow/pid) 2>/dev/null || kill $$(cat $(RUN_DIR)/mlflow/pid) 2>/dev/null; rm -f $(RUN_DIR)/mlflow/pid; echo "MLflow stopped"; fi
+prometheus-bin:
+	@command -v prometheus >/dev/null || { echo "installing Prometheus (Debian package)"; \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; }
+
+up: setup prometheus-bin ## start MLflow, both predictors, the agent and Prometheus in the background
+	$(BIN)/python -m local.stack up
+
+down: ## stop the local stack (every process it started)
+	$(BIN)/python -m local.stack down
+
+status: ## show each component's state and readiness
+	$(BIN)/python -m local.stack status
+
+logs: ## follow the stack's logs (.run/logs/)
+	$(BIN)/python -m local.stack logs
 
 train: data mlflow ## train, evaluate and register both models (dvc repro; full data takes about an hour)
 	$(BIN)/dvc repro
 	@$(BIN)/dvc metrics show
 
-demo: train ## set up, train and register if needed, then show the registered models
+demo: setup prometheus-bin ## set up, train if no model is registered, start the stack, classify sample tickets
+	$(BIN)/python -m local.stack mlflow
+	$(BIN)/python -m local.stack has-models || $(MAKE) train
 	@$(BIN)/python -m pipelines.status
+	$(BIN)/python -m local.stack up
+	$(BIN)/python -m local.demo
+	@$(BIN)/python -m local.stack endpoints
 
 bench: setup ## run every benchmark on the trained models (tables + bench/results/*.json, *.png)
 	@command -v wrk >/dev/null || { echo "error: wrk not found (apt-get install wrk)"; exit 1; }
@@ -75,5 +83,5 @@ bench: setup ## run every benchmark on the trained models (tables + bench/result
 	$(BIN)/python -m bench.agent
 	$(BIN)/python -m bench.live
 
-clean: mlflow-stop ## remove generated data, models and runtime state (keeps .venv)
+clean: down ## remove generated data, models and runtime state (keeps .venv)
 	rm -rf data/raw data/splits models $(RUN_DIR) .cache/kaggle

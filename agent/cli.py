@@ -1,0 +1,135 @@
+"""`callcenterai classify`: the agent from a terminal, one ticket or a whole CSV file.
+
+    callcenterai classify "my laptop screen is broken"
+    callcenterai classify --file tickets.csv --out predictions.csv
+
+Talks to a running agent (`--url`, default $CCAI_AGENT_URL or http://127.0.0.1:8000). Every input
+row gets an output row: bad rows carry the reason in the `error` column, nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+from pathlib import Path
+
+import httpx
+from tqdm import tqdm
+
+OUTPUT_COLUMNS = [
+    "category",
+    "confidence",
+    "model",
+    "decision",
+    "rationale",
+    "redacted_text",
+    "error",
+]
+BATCH = 32
+
+
+def client(args: argparse.Namespace) -> httpx.Client:
+    headers = {"authorization": f"Bearer {args.api_key}"} if args.api_key else {}
+    return httpx.Client(base_url=args.url, headers=headers, timeout=60)
+
+
+def summarize(result: dict) -> dict:
+    return {
+        "category": result["category"],
+        "confidence": result["confidence"],
+        "model": result["model"],
+        "decision": result["route"]["decision"],
+        "rationale": result["route"]["rationale"],
+        "redacted_text": result["pii"]["redacted_text"],
+        "error": "",
+    }
+
+
+def reason(response: httpx.Response) -> str:
+    try:
+        detail = response.json().get("detail")
+    except ValueError:
+        return f"HTTP {response.status_code}"
+    if isinstance(detail, list):
+        return "; ".join(f"{d.get('field')}: {d.get('reason')}" for d in detail)
+    return f"HTTP {response.status_code}: {detail}"
+
+
+def classify_rows(http: httpx.Client, texts: list[str]) -> list[dict]:
+    """One batch call; if the agent refuses the batch, ticket by ticket to pin each bad row."""
+    response = http.post("/v1/classify/batch", json={"tickets": [{"text": t} for t in texts]})
+    if response.status_code == 200:
+        return [summarize(r) for r in response.json()["results"]]
+    if response.status_code in (401, 503):
+        raise SystemExit(f"error: agent answered {reason(response)}")
+    rows = []
+    for text in texts:
+        single = http.post("/v1/classify", json={"text": text})
+        rows.append(
+            summarize(single.json())
+            if single.status_code == 200
+            else {**dict.fromkeys(OUTPUT_COLUMNS, ""), "error": reason(single)}
+        )
+    return rows
+
+
+def classify_file(args: argparse.Namespace) -> None:
+    with args.file.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        if not reader.fieldnames or args.text_column not in reader.fieldnames:
+            raise SystemExit(f"error: {args.file}: no column {args.text_column!r}")
+        rows = list(reader)
+    out_columns = [c for c in reader.fieldnames if c not in OUTPUT_COLUMNS] + OUTPUT_COLUMNS
+    errors = 0
+    with client(args) as http, args.out.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.DictWriter(out, out_columns, extrasaction="ignore")
+        writer.writeheader()
+        for start in tqdm(range(0, len(rows), BATCH), desc="classify", unit="batch"):
+            chunk = rows[start : start + BATCH]
+            for row, result in zip(
+                chunk, classify_rows(http, [r[args.text_column] or "" for r in chunk]), strict=True
+            ):
+                errors += bool(result["error"])
+                writer.writerow({**row, **result})
+    print(f"{len(rows) - errors} classified, {errors} with errors -> {args.out}")
+
+
+def classify_text(args: argparse.Namespace) -> None:
+    with client(args) as http:
+        response = http.post("/v1/classify", json={"text": args.text})
+    if response.status_code != 200:
+        raise SystemExit(f"error: {reason(response)}")
+    result = response.json()
+    print(f"{result['category']}  ({result['confidence']:.2f}, {result['model']})")
+    print(f"why:      {result['route']['rationale']}")
+    print(f"redacted: {result['pii']['redacted_text']}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="callcenterai", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    cmd = sub.add_parser("classify", help="classify a ticket text or a CSV file")
+    cmd.add_argument("text", nargs="?")
+    cmd.add_argument("--file", type=Path)
+    cmd.add_argument("--out", type=Path)
+    cmd.add_argument("--text-column", default="text")
+    cmd.add_argument("--url", default=os.environ.get("CCAI_AGENT_URL", "http://127.0.0.1:8000"))
+    cmd.add_argument("--api-key", default=os.environ.get("CCAI_API_KEY"))
+    args = parser.parse_args(argv)
+    try:
+        if args.file:
+            if not args.out:
+                parser.error("--file needs --out")
+            classify_file(args)
+        elif args.text:
+            classify_text(args)
+        else:
+            parser.error("give a ticket text or --file")
+    except httpx.TransportError as exc:
+        sys.exit(f"error: cannot reach the agent at {args.url} ({type(exc).__name__}); is it up?")
+
+
+if __name__ == "__main__":
+    main()
