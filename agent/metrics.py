@@ -59,3 +59,7 @@ CATEGORIES = Counter(
 SVM_THRESHOLD = Gauge(
     "callcenter_agent_svm_threshold", "SVM-confidence threshold below which tickets are escalated."
 )
+TRANSFORMER_BUDGET = Gauge(
+    "callcenter_agent_transformer_budget",
+    "Share of tickets the routing policy was calibrated to send to the transformer.",
+)

@@ -12,7 +12,7 @@ import logging
 
 import httpx
 
-from agent.metrics import SVM_THRESHOLD
+from agent.metrics import SVM_THRESHOLD, TRANSFORMER_BUDGET
 from agent.router import Policy
 from agent.settings import AgentSettings
 
@@ -45,6 +45,7 @@ class PolicySource:
             settings.svm_threshold, settings.long_words, settings.complexity_max, "default"
         )
         SVM_THRESHOLD.set(self.policy.svm_threshold)
+        TRANSFORMER_BUDGET.set(0.3)  # the calibration default until the registry says otherwise
 
     async def refresh(self) -> None:
         s = self.settings
@@ -66,6 +67,7 @@ class PolicySource:
         if policy != self.policy:
             self.policy = policy
             SVM_THRESHOLD.set(policy.svm_threshold)
+            TRANSFORMER_BUDGET.set(float(tags.get("router.transformer_budget", 0.3)))
             log.info("routing policy: %s", policy)
 
     async def run(self) -> None:

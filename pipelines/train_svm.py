@@ -66,6 +66,11 @@ def build_pipeline(p: SvmParams) -> Pipeline:
     )
 
 
+def class_share(labels: list[str], classes: list[str]) -> dict[str, float]:
+    """The training mix: serving compares what it predicts against it to flag drift."""
+    return {c: round(labels.count(c) / len(labels), 4) for c in classes}
+
+
 def train(splits_dir: Path, out_dir: Path, params: Params) -> Path:
     texts, labels = read_split(splits_dir, "train")
     pipe = build_pipeline(params.svm)
@@ -84,7 +89,7 @@ def train(splits_dir: Path, out_dir: Path, params: Params) -> Path:
         signature=text_signature(classes),
         input_example=INPUT_EXAMPLE,
         pyfunc_predict_fn="predict_proba",
-        metadata=model_metadata("svm", classes),
+        metadata=model_metadata("svm", classes, train_class_share=class_share(labels, classes)),
     )
     (out_dir / "training.json").write_text(
         json.dumps({"train_rows": len(texts), "fit_seconds": round(seconds, 2)})

@@ -31,3 +31,8 @@ INVALID_REQUESTS = Counter(
     "Requests refused with a 4xx.",
     ["model_name"],
 )
+TRAINING_SHARE = Gauge(
+    "callcenter_predictor_training_share",
+    "Share of each category in the model's training data (the drift baseline).",
+    ["model_name", "category"],
+)

@@ -17,7 +17,14 @@ from kserve.protocol.infer_type import InferRequest, InferResponse
 
 from predictors.batching import MicroBatcher
 from predictors.loading import fetch
-from predictors.metrics import BATCH_SIZE, CONFIDENCE, INVALID_REQUESTS, MODEL_INFO, PREDICTIONS
+from predictors.metrics import (
+    BATCH_SIZE,
+    CONFIDENCE,
+    INVALID_REQUESTS,
+    MODEL_INFO,
+    PREDICTIONS,
+    TRAINING_SHARE,
+)
 from predictors.protocol import (
     Limits,
     metadata_types,
@@ -84,6 +91,8 @@ class TicketClassifier(kserve.Model):
                 self.classes = list(files.metadata["labels"])
                 self.version = files.version or self.version or "unversioned"
                 MODEL_INFO.labels(self.name, self.version, self.kind).set(1)
+                for category, share in files.metadata.get("train_class_share", {}).items():
+                    TRAINING_SHARE.labels(self.name, category).set(share)
                 self.load_error = None
                 self.ready = True
                 self._first_attempt.set()

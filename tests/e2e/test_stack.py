@@ -14,54 +14,14 @@ from pathlib import Path
 
 import httpx
 import numpy as np
-import pytest
 
 from agent.router import Policy
 from bench.router import replay
 from pipelines.prepare import read_split
-from tests.conftest import ROOT, free_port, pipeline_env, run_stage
+from tests.conftest import ROOT
+from tests.e2e.conftest import stack, url
 
 FRENCH = "Bonjour, je n'arrive plus à me connecter à ma messagerie depuis ce matin. Merci."
-
-
-def stack(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "local.stack", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
-@pytest.fixture(scope="module")
-def stack_env(trained, tiny_params_file, tmp_path_factory):
-    ports = {
-        name: str(free_port())
-        for name in ("MLFLOW_PORT", "SVM_PORT", "TRANSFORMER_PORT", "AGENT_PORT", "PROMETHEUS_PORT")
-    }
-    env = {
-        **pipeline_env(trained, tiny_params_file),
-        **ports,
-        "CCAI_STACK_DIR": str(tmp_path_factory.mktemp("stack")),
-    }
-    env["MLFLOW_TRACKING_URI"] = f"http://127.0.0.1:{ports['MLFLOW_PORT']}"
-    try:
-        started = stack(env, "mlflow")
-        assert started.returncode == 0, started.stderr
-        refused = stack(env, "up")
-        assert refused.returncode == 2 and "run `make train` first" in refused.stderr
-        run_stage("pipelines.register", env)
-        up = stack(env, "up")
-        assert up.returncode == 0, up.stdout + up.stderr
-        yield env
-    finally:
-        stack(env, "down")
-
-
-def url(env: dict, port: str) -> str:
-    return f"http://127.0.0.1:{env[port]}"
 
 
 def test_up_again_reports_running_and_status_is_ready(stack_env):

@@ -1,0 +1,1 @@
+"""Dashboards as code and the metrics contract; alert rules live in charts/callcenterai/rules/."""
