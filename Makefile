@@ -16,7 +16,7 @@ export MLFLOW_TRACKING_URI ?= http://127.0.0.1:$(MLFLOW_PORT)
 .PHONY: help setup test lint fmt data train mlflow prometheus-bin up down status logs demo bench clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 setup: $(STAMP) ## create .venv (torch CPU first) and install everything; quick when nothing changed
 

@@ -3,8 +3,10 @@
 A model call has a fixed cost (Python and scikit-learn / ONNX overhead) that dwarfs the per-text
 cost, so under load the worker takes whatever is queued (up to `max_size` texts) as one batch. It
 waits at most `max_wait_ms` for company only when the previous call was itself a batch, so a
-lone request on an idle server is never delayed. The model runs in a worker thread, keeping the
-event loop free to parse and answer other requests meanwhile.
+lone request on an idle server is never delayed. Models that release the GIL (ONNX Runtime, torch)
+run in a worker thread so the event loop parses other requests meanwhile; pure-Python work
+(scikit-learn's vectoriser) runs on the loop itself, where a thread would only add GIL hand-offs
+that stall the loop for milliseconds and hurt the tail.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ class MicroBatcher:
         max_size: int = 64,
         max_wait_ms: float = 2.0,
         observe: Callable[[int], None] | None = None,
+        in_thread: bool = True,
     ) -> None:
+        self._in_thread = in_thread
         self._predict = predict
         self._max_size = max_size
         self._max_wait = max_wait_ms / 1000
@@ -60,7 +64,10 @@ class MicroBatcher:
             texts = [t for job in jobs for t in job.texts]
             self._observe(len(texts))
             try:
-                probs = await asyncio.to_thread(self._predict, texts)
+                if self._in_thread:
+                    probs = await asyncio.to_thread(self._predict, texts)
+                else:
+                    probs = self._predict(texts)
             except Exception as exc:  # the callers get the error, the worker lives on
                 for job in jobs:
                     if not job.future.done():

@@ -41,6 +41,7 @@ log = logging.getLogger("predictors")
 
 class TicketClassifier(kserve.Model):
     kind = "base"
+    releases_gil = True  # whether predict_proba lets other threads run (see predictors.batching)
 
     def __init__(self, settings: PredictorSettings) -> None:
         super().__init__(settings.model_name)
@@ -56,6 +57,7 @@ class TicketClassifier(kserve.Model):
             settings.batch_max_size,
             settings.batch_max_wait_ms,
             observe=lambda n: BATCH_SIZE.labels(self.name).observe(n),
+            in_thread=self.releases_gil,
         )
 
     # -- what a subclass provides -------------------------------------------------------------

@@ -13,6 +13,7 @@ from predictors.server import serve
 class SvmClassifier(TicketClassifier):
     kind = "svm"
     default_name = "callcenter-svm"
+    releases_gil = False  # the vectoriser is pure Python
 
     def load_files(self, path: Path, metadata: dict) -> None:
         import mlflow.sklearn
