@@ -83,8 +83,8 @@ def main() -> None:
     summary = {
         "calibrated": chosen,
         "best_single_model_accuracy": round(float(best_single), 4),
-        "router_beats_best_single": chosen["accuracy"] >= best_single,
-        "within_budget": chosen["transformer_share"] <= calibrated["transformer_budget"],
+        "router_beats_best_single": bool(chosen["accuracy"] >= best_single),
+        "within_budget": bool(chosen["transformer_share"] <= calibrated["transformer_budget"]),
     }
     print(json.dumps(summary))
     args.out.parent.mkdir(parents=True, exist_ok=True)

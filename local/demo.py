@@ -21,7 +21,7 @@ def main() -> None:
         tickets = list(csv.DictReader(handle))
     print(f"\n{len(tickets)} tickets through {agent_url}/v1/classify\n")
     columns = f"{'lang':4} {'category':22} {'conf':>5} {'model':12} {'ms':>6}"
-    header = f"{columns}  ticket as the models saw it"
+    header = f"{columns}\n     ticket as the models saw it (personal data replaced), then why"
     print(header)
     print("-" * len(header))
     with httpx.Client(base_url=agent_url, timeout=60) as http:
@@ -33,10 +33,11 @@ def main() -> None:
             model = r["model"].removeprefix("callcenter-")
             print(
                 f"{r['route']['language']:4} {r['category']:22} {r['confidence']:>5.2f} "
-                f"{model:12} {r['latency_ms']:>6.1f}  "
-                + textwrap.shorten(r["pii"]["redacted_text"], 70)
+                f"{model:12} {r['latency_ms']:>6.1f}"
             )
-            print(f"{'':53}why: {textwrap.shorten(r['route']['rationale'], 90)}")
+            for line in textwrap.wrap(r["pii"]["redacted_text"], 90):
+                print(f"{'':5}{line}")
+            print(f"{'':5}why: {r['route']['rationale']}\n")
 
 
 if __name__ == "__main__":
