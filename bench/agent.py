@@ -17,21 +17,19 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from agent.language import LanguageDetector
 from agent.pii import PiiScrubber
 from bench import wrk
 from bench.harness import ROOT, agent, predictor
+from bench.predictors import tickets, v2_body
 
 RESULTS = ROOT / "bench" / "results"
 
 
 def short_tickets(limit: int = 200) -> list[str]:
-    path = ROOT / "data" / "splits" / "test.csv"
-    frame = pd.read_csv(path if path.is_file() else ROOT / "data" / "sample.csv")
-    texts = frame["Document"].astype(str)
-    return texts[texts.str.split().str.len() <= 100].head(limit).tolist()
+    """Tickets the router keeps on the SVM path (not long)."""
+    return [t for t in tickets(2000) if len(t.split()) <= 100][:limit]
 
 
 def step_costs(texts: list[str]) -> dict:
@@ -66,17 +64,14 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-agent-"))
     svm = predictor("svm", args.svm_dir, tmp)
     transformer = predictor("transformer", args.transformer_dir, tmp)
-    front = agent(tmp, "", "", svm_threshold="0", pii_ner="true")
+    # Threshold 0: no escalation, so every request takes the SVM path.
+    front = agent(tmp, svm.url, transformer.url, svm_threshold="0")
     rows = []
     try:
         svm.start()
         transformer.start()
-        front.env.update(CCAI_AGENT_SVM_URL=svm.url, CCAI_AGENT_TRANSFORMER_URL=transformer.url)
         front.start()
-        direct = [
-            {"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "data": [t]}]}
-            for t in texts
-        ]
+        direct = [v2_body([t]) for t in texts]
         via_agent = [{"text": t, "language": "en"} for t in texts]
         print(f"{'target':14} {'conns':>5} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
         for connections in [int(c) for c in args.concurrency.split(",")]:

@@ -24,6 +24,7 @@ from rollout.kserve import (
     stable_uri,
     state_of,
 )
+from tests.charts.test_chart import unknown_fields
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = "CCAI_PREDICTOR_MODEL_VERSION"
@@ -94,33 +95,13 @@ def isvc_schema() -> dict | None:
     return crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
 
 
-def pruned(value, schema: dict, path: str = "") -> list[str]:
-    """Fields the API server would drop silently (not declared where the schema is closed)."""
-    if not isinstance(schema, dict) or schema.get("x-kubernetes-preserve-unknown-fields"):
-        return []
-    found = []
-    if isinstance(value, dict):
-        props, extra = schema.get("properties"), schema.get("additionalProperties")
-        for key, item in value.items():
-            if props is not None and key in props:
-                found += pruned(item, props[key], f"{path}.{key}")
-            elif isinstance(extra, dict):
-                found += pruned(item, extra, f"{path}.{key}")
-            elif props is not None and path != ".metadata":
-                found.append(f"{path}.{key}")
-    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
-        for i, item in enumerate(value):
-            found += pruned(item, schema["items"], f"{path}[{i}]")
-    return found
-
-
 def assert_valid_isvc(obj: dict) -> None:
     schema = isvc_schema()
     if schema is None:
         pytest.skip("KServe CRD not found (CCAI_CRDS_DIR or ../shared/crds)")
     errors = [e.message for e in jsonschema.Draft7Validator(schema).iter_errors(obj)]
     assert not errors, errors
-    assert not pruned(obj, schema), pruned(obj, schema)
+    assert not unknown_fields(obj, schema), unknown_fields(obj, schema)
 
 
 # -- what it serves ----------------------------------------------------------------------------
