@@ -554,25 +554,56 @@ _ELISION = re.compile(r"^(?:[LlDdJjNnSsCcMmTt]|[Qq]u)['’]")
 _TITLE = re.compile(r"^[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+(?:-[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+)*$")
 
 
-def needs_ner(text: str) -> bool:
-    """The NER gate: is there a word that could be a name? Title-case ("Anna", "Jean-Pierre";
-    not "ThinkPad", "SAP"), not a stop word or product/helpdesk word, after French elision
-    ("L'imprimante"). A sentence-initial word counts only if a capitalised word, a comma or a line
-    end follows ("Anna Roy", "Anna,"): "Printer is down" does not wake the model. Cost in recall:
-    a ticket whose only name opens a sentence before a lowercase word ("Kayla from HR ...")."""
+def name_candidates(text: str) -> list[tuple[int, int]]:
+    """Character spans of the words that could be names: the NER gate and where NER looks.
+
+    Title-case ("Anna", "Jean-Pierre"; not "ThinkPad", "SAP"), not a stop word or
+    product/helpdesk word, after French elision ("L'imprimante"). A sentence-initial word counts
+    only if a capitalised word, a comma or a line end follows ("Anna Roy", "Anna,"): "Printer is
+    down" does not wake the model. Cost in recall: a ticket whose only name opens a sentence
+    before a lowercase word ("Kayla from HR ...")."""
     tokens = list(_TOKEN.finditer(text))
+    found = []
     for i, tok in enumerate(tokens):
         word = _ELISION.sub("", tok.group())
         if not _TITLE.match(word) or word.lower() in COMMON_WORDS:
             continue
         before = text[: tok.start()].rstrip(" \t")
         if before and before[-1] not in ".!?:\n":
-            return True
+            found.append(tok.span())
+            continue
         after = text[tok.end() :].lstrip(" \t")
         nxt = tokens[i + 1].group() if i + 1 < len(tokens) else ""
         if not after or after[0] in ",\n" or _TITLE.match(nxt):
-            return True
-    return False
+            found.append(tok.span())
+    return found
+
+
+def needs_ner(text: str) -> bool:
+    """The NER gate: is there a word that could be a name (see `name_candidates`)?"""
+    return bool(name_candidates(text))
+
+
+# Context NER needs around a candidate. en/fr_core_*_sm see about 4 tokens either side (their
+# tok2vec is 4 layers of window-1 convolutions), so 60 characters on each side give the same
+# entities as the whole text, at the cost of the snippets only.
+NER_WINDOW_CHARS = 60
+
+
+def ner_windows(text: str, candidates: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Merged windows around the candidates, widened to whitespace so no word is cut."""
+    windows: list[list[int]] = []
+    for start, end in candidates:
+        lo, hi = max(0, start - NER_WINDOW_CHARS), min(len(text), end + NER_WINDOW_CHARS)
+        while lo > 0 and not text[lo - 1].isspace():
+            lo -= 1
+        while hi < len(text) and not text[hi].isspace():
+            hi += 1
+        if windows and lo <= windows[-1][1]:
+            windows[-1][1] = max(windows[-1][1], hi)
+        else:
+            windows.append([lo, hi])
+    return [(lo, hi) for lo, hi in windows]
 
 
 def _trim(ent: Span) -> Span | None:
@@ -623,15 +654,35 @@ class GatedSpacyNlpEngine(NlpEngine):
         return self.nlp is not None
 
     def process_text(self, text: str, language: str) -> NlpArtifacts:
-        """NER for en/fr when enabled and (if gated) when the gate passes; else empty."""
+        """NER for en/fr when enabled: with the gate, only on windows around name candidates
+        (a ticket is mostly product words and prose; NER cost grows with length); else empty."""
         assert self.nlp is not None
         model = self.nlp.get(language)
-        if model is None or (self.gate and not needs_ner(text)):
-            doc = Doc(self._vocab, words=[])
-            ents = []
-        else:
+        if model is None:
+            return self._artifacts(Doc(self._vocab, words=[]), [], language)
+        if not self.gate:
             doc = model(text)
-            ents = [e for e in map(_trim, doc.ents) if e is not None]
+            return self._artifacts(
+                doc, [e for e in map(_trim, doc.ents) if e is not None], language
+            )
+        windows = ner_windows(text, name_candidates(text))
+        doc = model.make_doc(text) if windows else Doc(self._vocab, words=[])
+        ents = []
+        for (offset, _), part in zip(
+            windows, model.pipe(text[a:b] for a, b in windows), strict=True
+        ):
+            for ent in filter(None, map(_trim, part.ents)):
+                span = doc.char_span(
+                    offset + ent.start_char,
+                    offset + ent.end_char,
+                    "PERSON",
+                    alignment_mode="expand",
+                )
+                if span is not None:
+                    ents.append(span)
+        return self._artifacts(doc, ents, language)
+
+    def _artifacts(self, doc: Doc, ents: list[Span], language: str) -> NlpArtifacts:
         return NlpArtifacts(
             entities=ents,
             tokens=doc,

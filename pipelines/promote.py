@@ -2,7 +2,9 @@
 
 The gate compares test-split accuracy logged with each version's run, and only when both were
 measured on the same test split (its sha256 is a tag of every run): numbers from different splits
-say nothing about which model is better.
+say nothing about which model is better. It also refuses a candidate whose accuracy on the
+hand-written live-style set falls well below production's: the stripped test split cannot see a
+model (or an export, such as a coarser int8 quantisation) that fails tickets as people write them.
 """
 
 from __future__ import annotations
@@ -37,28 +39,43 @@ def _alias_version(client: MlflowClient, name: str, alias: str) -> str | None:
         return None
 
 
-def _run_facts(client: MlflowClient, name: str, version: str) -> tuple[float, str | None]:
+@dataclass
+class RunFacts:
+    accuracy: float
+    split: str | None
+    live_accuracy: float | None
+
+
+def _run_facts(client: MlflowClient, name: str, version: str) -> RunFacts:
     mv = client.get_model_version(name, version)
     if not mv.run_id:
         raise StageError(f"{name} v{version}: no training run recorded; cannot judge it")
     run_data = client.get_run(mv.run_id).data
     if "test_accuracy" not in run_data.metrics:
         raise StageError(f"{name} v{version}: its run has no test_accuracy metric")
-    return run_data.metrics["test_accuracy"], run_data.tags.get("split_sha256")
+    return RunFacts(
+        run_data.metrics["test_accuracy"],
+        run_data.tags.get("split_sha256"),
+        run_data.metrics.get("live_accuracy"),
+    )
 
 
 def promote(
-    client: MlflowClient, name: str, version: str, min_improvement: float = 0.0
+    client: MlflowClient,
+    name: str,
+    version: str,
+    min_improvement: float = 0.0,
+    max_live_drop: float | None = None,
 ) -> Decision:
     """Give `version` the production alias if it is at least as good as the current one."""
     version = str(version)
     current = _alias_version(client, name, PRODUCTION)
     if current == version:
         return Decision(False, f"v{version} is already production", version, current)
-    accuracy, split = _run_facts(client, name, version)
+    facts = _run_facts(client, name, version)
     if current is not None:
-        current_accuracy, current_split = _run_facts(client, name, current)
-        if split != current_split:
+        prod = _run_facts(client, name, current)
+        if facts.split != prod.split:
             return Decision(
                 False,
                 f"v{version} and production v{current} were tested on different splits; "
@@ -66,11 +83,25 @@ def promote(
                 version,
                 current,
             )
-        if accuracy < current_accuracy + min_improvement:
+        if facts.accuracy < prod.accuracy + min_improvement:
             return Decision(
                 False,
-                f"v{version} test accuracy {accuracy:.4f} does not beat production "
-                f"v{current} ({current_accuracy:.4f} + {min_improvement})",
+                f"v{version} test accuracy {facts.accuracy:.4f} does not beat production "
+                f"v{current} ({prod.accuracy:.4f} + {min_improvement})",
+                version,
+                current,
+            )
+        # Versions registered before the live-style set existed have no live figure: not judged.
+        if (
+            max_live_drop is not None
+            and facts.live_accuracy is not None
+            and prod.live_accuracy is not None
+            and facts.live_accuracy < prod.live_accuracy - max_live_drop
+        ):
+            return Decision(
+                False,
+                f"v{version} live-style accuracy {facts.live_accuracy:.4f} is more than "
+                f"{max_live_drop} below production v{current} ({prod.live_accuracy:.4f})",
                 version,
                 current,
             )
@@ -78,9 +109,9 @@ def promote(
     if current is not None:
         client.set_model_version_tag(name, version, "previous_production", current)
     reason = (
-        f"v{version} ({accuracy:.4f}) promoted over v{current}"
+        f"v{version} ({facts.accuracy:.4f}) promoted over v{current}"
         if current
-        else f"v{version} ({accuracy:.4f}) promoted: no production version yet"
+        else f"v{version} ({facts.accuracy:.4f}) promoted: no production version yet"
     )
     return Decision(True, reason, version, current)
 
@@ -114,7 +145,13 @@ def main() -> None:
         version = args.version or _alias_version(client, args.model, STAGING)
         if version is None:
             raise StageError(f"{args.model} has no staging version")
-        decision = promote(client, args.model, version, params.registry.min_improvement)
+        decision = promote(
+            client,
+            args.model,
+            version,
+            params.registry.min_improvement,
+            params.registry.max_live_drop,
+        )
     print(decision.reason)
 
 

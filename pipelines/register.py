@@ -37,6 +37,11 @@ def flat_metrics(report: dict) -> dict[str, float]:
         metrics[f"test_f1_{_metric_name(label)}"] = row["f1"]
     for key, value in report.get("latency", {}).items():
         metrics[f"latency_{key}"] = value
+    live = report.get("live", {})
+    if "accuracy" in live:
+        metrics["live_accuracy"] = live["accuracy"]
+    for language, accuracy in live.get("by_language", {}).items():
+        metrics[f"live_accuracy_{_metric_name(language)}"] = accuracy
     for key, value in report.get("training", {}).items():
         if isinstance(value, int | float):
             metrics[f"training_{key}"] = value
@@ -127,7 +132,13 @@ def register_all(settings: PipelineSettings, params: Params) -> dict[str, Decisi
             params,
             router_tags(settings.metrics_dir) if kind == "svm" else None,
         )
-        decisions[kind] = promote(client, name, version, params.registry.min_improvement)
+        decisions[kind] = promote(
+            client,
+            name,
+            version,
+            params.registry.min_improvement,
+            params.registry.max_live_drop,
+        )
         log.info("%s: %s", name, decisions[kind].reason)
     return decisions
 

@@ -108,7 +108,9 @@ def export_onnx(model, tokenizer, out_dir: Path, int8: bool) -> Path:
     level = root.level
     root.setLevel(logging.WARNING)  # the quantiser logs every tensor at INFO on the root logger
     try:
-        quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8)
+        # Per-channel scales: with one scale per tensor, int8 kept the test-split accuracy but
+        # lost 6-17 points on live-style French and English tickets; per channel it does not.
+        quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8, per_channel=True)
     finally:
         root.setLevel(level)
     fp32.unlink()
@@ -136,7 +138,11 @@ def train(splits_dir: Path, out_dir: Path, params: Params, cache_dir: Path) -> P
     if p.freeze_embeddings:
         model.base_model.embeddings.word_embeddings.weight.requires_grad_(False)
 
-    texts, targets = read_split(splits_dir, "train")
+    texts, targets = [], []
+    for split in p.fit_splits:
+        split_texts, split_targets = read_split(splits_dir, split)
+        texts += split_texts
+        targets += split_targets
     if p.max_train_samples:
         keep = rng.sample(range(len(texts)), min(p.max_train_samples, len(texts)))
         texts, targets = [texts[i] for i in keep], [targets[i] for i in keep]
@@ -155,12 +161,14 @@ def train(splits_dir: Path, out_dir: Path, params: Params, cache_dir: Path) -> P
     optimizer = torch.optim.AdamW(trainable, lr=p.learning_rate, weight_decay=p.weight_decay)
     schedule = get_linear_schedule_with_warmup(optimizer, int(total * p.warmup_ratio), total)
     log.info(
-        "fine-tuning %s on %d tickets: %d steps, batch %d, max length %d",
+        "fine-tuning %s on %d tickets (%s): %d steps, batch %d, max length %d%s",
         p.base_model,
         len(encoded),
+        "+".join(p.fit_splits),
         total,
         p.batch_size,
         p.max_length,
+        ", bfloat16 autocast" if p.bf16 else "",
     )
     model.train()
     started = time.perf_counter()
@@ -171,7 +179,8 @@ def train(splits_dir: Path, out_dir: Path, params: Params, cache_dir: Path) -> P
     while step < total:
         for batch in bucketed_batches(lengths, p.batch_size, rng):
             inputs = collate([encoded[i] for i in batch], tokenizer.pad_token_id)
-            loss = model(**inputs, labels=y[batch]).loss
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=p.bf16):
+                loss = model(**inputs, labels=y[batch]).loss
             loss.backward()
             torch.nn.utils.clip_grad_norm_(trainable, 1.0)
             optimizer.step()
@@ -188,7 +197,14 @@ def train(splits_dir: Path, out_dir: Path, params: Params, cache_dir: Path) -> P
     val_texts, val_targets = read_split(splits_dir, "val")
     val_logits = predict_logits(model, encode(val_texts), tokenizer.pad_token_id, 64)
     val_accuracy = float(np.mean(val_logits.argmax(1) == [label_id[t] for t in val_targets]))
-    log.info("trained %d steps in %.0f s; validation accuracy %.4f", step, seconds, val_accuracy)
+    in_sample = "val" in p.fit_splits
+    log.info(
+        "trained %d steps in %.0f s; validation accuracy %.4f%s",
+        step,
+        seconds,
+        val_accuracy,
+        " (in-sample: the fit saw the validation split)" if in_sample else "",
+    )
 
     with tempfile.TemporaryDirectory() as tmp:
         hf_dir = Path(tmp) / "hf"
@@ -214,9 +230,11 @@ def train(splits_dir: Path, out_dir: Path, params: Params, cache_dir: Path) -> P
         json.dumps(
             {
                 "train_rows": len(encoded),
+                "fit_splits": p.fit_splits,
                 "steps": step,
                 "train_seconds": round(seconds, 1),
                 "val_accuracy": round(val_accuracy, 4),
+                "val_in_sample": in_sample,
             }
         )
     )

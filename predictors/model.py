@@ -5,6 +5,7 @@ Subclasses only say how to load their files and how to turn texts into class pro
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -96,6 +97,11 @@ class TicketClassifier(kserve.Model):
                 for category, share in files.metadata.get("train_class_share", {}).items():
                     TRAINING_SHARE.labels(self.name, category).set(share)
                 self.load_error = None
+                # The model is millions of long-lived objects (the TF-IDF vocabulary alone is
+                # hundreds of thousands of strings): left in the collector's generations, every
+                # full collection walks them all and stalls requests for tens of milliseconds.
+                gc.collect()
+                gc.freeze()
                 self.ready = True
                 self._first_attempt.set()
                 log.info("%s: loaded %s version %s", self.name, self.kind, self.version)

@@ -8,7 +8,15 @@ import itertools
 
 import pytest
 
-from agent.pii import PLACEHOLDERS, Entity, PiiScrubber, Scrubbed
+from agent.pii import (
+    PLACEHOLDERS,
+    Entity,
+    PiiScrubber,
+    Scrubbed,
+    name_candidates,
+    needs_ner,
+    ner_windows,
+)
 from bench.pii import evaluate, load_cases
 
 
@@ -196,3 +204,43 @@ def test_recall_targets_on_fixture(scrubber: PiiScrubber) -> None:
     for lang in ("en", "fr", "ar"):
         for etype in ("IP_ADDRESS", "URL"):
             assert dev[lang][etype]["recall"] >= PATTERN_TARGET, (lang, etype)
+
+
+def test_ner_on_windows_finds_what_ner_on_the_whole_text_finds(scrubber: PiiScrubber) -> None:
+    """The gated scrubber runs NER only around name candidates; on tickets where the gate fires,
+    it must find the same person spans as NER over the whole ticket."""
+    whole = PiiScrubber(ner_gate=False)
+    cases = [
+        c
+        for c in load_cases()
+        if c["language"] in ("en", "fr") and needs_ner(c["text"]) and len(c["text"]) > 200
+    ]
+    assert len(cases) > 100
+    same = 0
+    for case in cases:
+        persons = [
+            {
+                (e.start, e.end)
+                for e in s.analyze(case["text"], case["language"])
+                if e.type == "PERSON"
+            }
+            for s in (scrubber, whole)
+        ]
+        same += persons[0] == persons[1]
+    assert same / len(cases) >= 0.97, f"{same}/{len(cases)} agree"
+
+
+def test_ner_windows_merge_and_never_cut_words() -> None:
+    text = (
+        "Bonjour, "
+        + "rien " * 40
+        + "Anna Roy a un souci avec Outlook et Marc aussi. "
+        + "encore " * 40
+    )
+    windows = ner_windows(text, name_candidates(text))
+    assert len(windows) == 1  # "Anna" and "Marc" are close: one window
+    lo, hi = windows[0]
+    assert "Anna Roy" in text[lo:hi] and "Marc" in text[lo:hi]
+    assert (lo == 0 or text[lo - 1].isspace()) and (hi == len(text) or text[hi].isspace())
+    assert hi - lo < len(text) / 2
+    assert ner_windows("no names here", name_candidates("no names here")) == []

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-import numpy as np
+import json
+from pathlib import Path
 
-from pipelines.calibrate_router import sweep
+import numpy as np
+import pandas as pd
+
+from pipelines.calibrate_router import calibrate, sweep
+from pipelines.params import load_params
+
+ROOT = Path(__file__).parents[2]
 
 
 def test_sweep_respects_budget_and_finds_the_best_threshold():
@@ -20,3 +27,62 @@ def test_sweep_respects_budget_and_finds_the_best_threshold():
     assert 0.4 < best["threshold"] <= 0.6
     assert best["transformer_share"] == 0.2
     assert rows[-1]["transformer_share"] == 1.0  # threshold above every confidence
+
+
+def write_probs(metrics: Path, kind: str, split: str, conf: list[float], ok: list[bool], **extra):
+    """Two-class probabilities whose top class is right exactly where `ok` says."""
+    probs = np.array([[c, 1 - c] for c in conf], dtype=np.float32)
+    truth = np.array(["a" if good else "b" for good in ok])
+    np.savez(
+        metrics / f"{kind}_{split}_probs.npz",
+        probs=probs,
+        truth=truth,
+        labels=np.array(["a", "b"]),
+        **extra,
+    )
+
+
+def test_live_set_weighs_in_the_threshold_choice(tmp_path):
+    """On val, escalating nobody is best; on the live set, escalating the unsure half is.
+
+    With live_weight 0 the validation split decides alone; with a high weight the live-style
+    tickets pull the threshold up, and the traffic budget (measured on val) still holds.
+    """
+    splits, metrics = tmp_path / "splits", tmp_path / "metrics"
+    splits.mkdir()
+    metrics.mkdir()
+    pd.DataFrame({"Document": ["short ticket"] * 10, "Topic_group": ["Hardware"] * 10}).to_csv(
+        splits / "val.csv", index=False
+    )
+    val_conf = [0.95, 0.9, 0.85, 0.8, 0.75, 0.7, 0.65, 0.6, 0.99, 0.98]
+    write_probs(metrics, "svm", "val", val_conf, [True] * 10)
+    write_probs(metrics, "transformer", "val", [0.9] * 10, [True] * 8 + [False] * 2)
+    live_conf = [0.95, 0.9, 0.7, 0.65, 0.9]
+    languages = np.array(["en", "en", "en", "en", "fr"])
+    write_probs(
+        metrics, "svm", "live", live_conf, [True, True, False, False, False], languages=languages
+    )
+    write_probs(metrics, "transformer", "live", [0.9] * 5, [True] * 5, languages=languages)
+
+    val_only = load_params(
+        ROOT / "params.yaml", {"router": {"live_weight": 0.0, "budget_headroom": 0.0}}
+    )
+    chosen = calibrate(splits, metrics, val_only)
+    assert chosen["svm_threshold"] <= 0.6 and chosen["val_accuracy"] == 1.0
+
+    with_live = load_params(
+        ROOT / "params.yaml", {"router": {"live_weight": 0.8, "budget_headroom": 0.0}}
+    )
+    chosen = calibrate(splits, metrics, with_live)
+    assert 0.7 < chosen["svm_threshold"] <= 0.75
+    assert chosen["live_accuracy"] == 1.0
+    assert chosen["val_transformer_share"] <= 0.3
+    assert json.loads((metrics / "router.json").read_text()) == chosen
+
+    # Headroom keeps the calibrated share below the budget: the third escalation no longer fits.
+    headroom = load_params(
+        ROOT / "params.yaml", {"router": {"live_weight": 0.8, "budget_headroom": 0.05}}
+    )
+    chosen = calibrate(splits, metrics, headroom)
+    assert chosen["val_transformer_share"] <= 0.25
+    assert chosen["svm_threshold"] <= 0.7

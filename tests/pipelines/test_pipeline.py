@@ -34,6 +34,10 @@ def test_metrics_and_reports_written(trained):
         assert (metrics / f"{kind}_confusion.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         confusion = json.loads((metrics / f"{kind}_confusion.json").read_text())
         assert sum(map(sum, confusion["matrix"])) == 400
+        # The hand-written live-style set is scored next to the test split, per language.
+        assert set(report["live"]["by_language"]) == {"ar", "en", "fr"}
+        assert report["live"]["rows"] == 144
+        assert (metrics / f"{kind}_live_probs.npz").is_file()
     svm = json.loads((metrics / "svm.json").read_text())
     assert svm["accuracy"] > 0.6, "even the 1,400-row sample teaches the SVM something"
 
@@ -50,6 +54,7 @@ def test_models_registered_with_aliases(trained, client):
         assert any(p.endswith("_confusion.png") for p in artifacts)
     router = json.loads((trained / "metrics" / "router.json").read_text())
     assert 0.0 <= router["val_transformer_share"] <= 0.3
+    assert router["live_rows"] == 144 and 0.0 <= router["live_accuracy"] <= 1.0
     svm = client.get_model_version_by_alias("callcenter-svm", PRODUCTION)
     assert float(svm.tags["router.svm_threshold"]) == router["svm_threshold"]
     assert svm.tags["router.long_words"] == "120"
@@ -111,3 +116,27 @@ def test_register_without_server_fails_fast(trained, tiny_params_file):
     assert result.returncode == 2
     assert "not reachable at http://127.0.0.1:9" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_quality_gate_refuses_a_candidate_that_fails_live_tickets(
+    trained, tiny_params_file, client
+):
+    """Better on the stripped test split but much worse on the live-style set: refused."""
+    name = "callcenter-svm"
+    before = client.get_model_version_by_alias(name, PRODUCTION).version
+    prod_run = client.get_run(client.get_model_version(name, before).run_id).data.metrics
+    assert "live_accuracy" in prod_run and "live_accuracy_fr" in prod_run
+    report = json.loads((trained / "metrics" / "svm.json").read_text())
+    report["accuracy"] = prod_run["test_accuracy"] + 0.01
+    report["live"]["accuracy"] = prod_run["live_accuracy"] - 0.2
+    metrics = trained / "live-gate" / "metrics"
+    shutil.copytree(trained / "metrics", metrics)  # the reports are logged with the run
+    (metrics / "svm.json").write_text(json.dumps(report))
+    params = load_params(tiny_params_file)
+    version = log_and_register(
+        client, "svm", name, trained / "models" / "svm", metrics, trained / "splits", params
+    )
+    decision = promote(client, name, version, 0.0, params.registry.max_live_drop)
+    assert not decision.promoted
+    assert "live-style accuracy" in decision.reason
+    assert client.get_model_version_by_alias(name, PRODUCTION).version == before

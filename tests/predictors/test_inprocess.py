@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 
 import numpy as np
+import pytest
 
 from pipelines.prepare import read_split
 from predictors.batching import MicroBatcher
 from predictors.server import parse_settings
 from predictors.settings import PredictorSettings
-from predictors.transformer import TransformerClassifier
+from predictors.transformer import PAD_WASTE, SUB_BATCH, TransformerClassifier, sub_batches
 
 
 def test_onnx_int8_agrees_with_pytorch(trained):
@@ -28,6 +29,36 @@ def test_onnx_int8_agrees_with_pytorch(trained):
     agreement = float(np.mean(onnx.argmax(1) == torch.argmax(1)))
     assert agreement >= 0.95, agreement
     assert np.abs(onnx - torch).max() < 0.1
+
+
+@pytest.mark.parametrize("backend", ["onnx", "torch"])
+def test_batched_answers_match_one_at_a_time(trained, backend: str):
+    """A ticket's answer must not depend on the tickets batched with it: int8 ONNX (dynamic
+    activation scales) runs one text per call, torch groups texts of similar length."""
+    texts, _ = read_split(trained / "splits", "test")
+    texts = texts[:40]
+    settings = PredictorSettings(
+        model_name="t", model_dir=str(trained / "models" / "transformer"), backend=backend
+    )
+    model = TransformerClassifier(settings)
+    assert model.wait_ready(120), model.load_error
+    assert model.one_per_run == (backend == "onnx")  # the test model is exported as int8
+    batched = model.predict_proba(texts)
+    single = np.vstack([model.predict_proba([t]) for t in texts])
+    assert np.abs(batched - single).max() < 1e-4
+
+
+def test_sub_batches_cover_every_text_once_with_bounded_padding():
+    lengths = [5, 128, 7, 6, 128, 40, 41, 39, 128, 5] + [20] * 30
+    groups = sub_batches(lengths)
+    assert sorted(i for g in groups for i in g) == list(range(len(lengths)))
+    for group in groups:
+        width = max(lengths[i] for i in group)
+        assert len(group) <= SUB_BATCH
+        assert len(group) * width <= PAD_WASTE * sum(lengths[i] for i in group)
+    # Short tickets are never padded to the long ones.
+    assert not any({0, 1} <= set(g) for g in groups)
+    assert sub_batches([]) == []
 
 
 def test_micro_batcher_groups_concurrent_requests_and_keeps_order():
