@@ -109,7 +109,9 @@ def build_app(settings: AgentSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
 
-    def authorize(request: Request) -> None:
+    async def authorize(request: Request) -> None:
+        # async: FastAPI runs a plain `def` dependency in its thread pool, a thread hand-off on
+        # every request for a check that takes microseconds.
         if not settings.api_keys:
             return
         header = request.headers.get("authorization", "")

@@ -666,7 +666,9 @@ class GatedSpacyNlpEngine(NlpEngine):
                 doc, [e for e in map(_trim, doc.ents) if e is not None], language
             )
         windows = ner_windows(text, name_candidates(text))
-        doc = model.make_doc(text) if windows else Doc(self._vocab, words=[])
+        if not windows:  # most tickets: no name candidate, and spaCy's pipe() costs even empty
+            return self._artifacts(Doc(self._vocab, words=[]), [], language)
+        doc = model.make_doc(text)
         ents = []
         for (offset, _), part in zip(
             windows, model.pipe(text[a:b] for a, b in windows), strict=True
