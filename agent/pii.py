@@ -606,6 +606,11 @@ def ner_windows(text: str, candidates: list[tuple[int, int]]) -> list[tuple[int,
     return [(lo, hi) for lo, hi in windows]
 
 
+_INVERTED_SUBJECTS = frozenset(
+    ["-vous", "-tu", "-il", "-elle", "-on", "-nous", "-je", "-ils", "-elles", "-t-il", "-t-elle"]
+)
+
+
 def _trim(ent: Span) -> Span | None:
     """A NER person without the greeting or product words it swallowed ("Bonjour Marguerite"),
     or None when nothing plausible is left. Done before presidio drops spans nested in others."""
@@ -619,6 +624,8 @@ def _trim(ent: Span) -> Span | None:
         end -= 1
     if start == end:
         return None
+    if end < len(doc) and doc[end].lower_ in _INVERTED_SUBJECTS:
+        return None  # "Pouvez-vous", "Avez-vous": a verb before its inverted subject
     span = Span(doc, start, end, label="PERSON")
     return span if _plausible_person(span.text) else None
 

@@ -33,10 +33,22 @@ def load_npz(metrics_dir: Path, kind: str, split: str):
     return np.load(path)
 
 
+def correct(data) -> np.ndarray:
+    return data["labels"][data["probs"].argmax(axis=1)] == data["truth"]
+
+
 def load_probs(metrics_dir: Path, kind: str, split: str) -> tuple[np.ndarray, np.ndarray]:
     data = load_npz(metrics_dir, kind, split)
-    labels = data["labels"]
-    return data["probs"], labels[data["probs"].argmax(axis=1)] == data["truth"]
+    return data["probs"], correct(data)
+
+
+def routed(threshold: float, svm_conf: np.ndarray, forced: np.ndarray) -> np.ndarray:
+    """Which tickets the agent's policy sends to the transformer at this threshold."""
+    return forced | (svm_conf < threshold)
+
+
+def policy_accuracy(to_transformer: np.ndarray, svm_ok: np.ndarray, tr_ok: np.ndarray) -> float:
+    return float(np.where(to_transformer, tr_ok, svm_ok).mean())
 
 
 def sweep(
@@ -45,22 +57,15 @@ def sweep(
     """Accuracy and transformer share of the policy at every distinct SVM confidence."""
     rows = []
     for threshold in np.unique(np.concatenate([[0.0], np.round(svm_conf, 4), [1.01]])):
-        to_transformer = forced | (svm_conf < threshold)
-        correct = np.where(to_transformer, tr_ok, svm_ok)
+        to_transformer = routed(threshold, svm_conf, forced)
         rows.append(
             {
                 "threshold": float(threshold),
-                "accuracy": float(correct.mean()),
+                "accuracy": policy_accuracy(to_transformer, svm_ok, tr_ok),
                 "transformer_share": float(to_transformer.mean()),
             }
         )
     return rows
-
-
-def policy_accuracy(
-    threshold: float, svm_conf: np.ndarray, svm_ok: np.ndarray, tr_ok: np.ndarray, forced
-) -> float:
-    return float(np.where(forced | (svm_conf < threshold), tr_ok, svm_ok).mean())
 
 
 def calibrate(splits_dir: Path, metrics_dir: Path, params: Params) -> dict:
@@ -71,15 +76,17 @@ def calibrate(splits_dir: Path, metrics_dir: Path, params: Params) -> dict:
     forced = np.array([len(t.split()) > long_words for t in texts])
     rows = sweep(svm_probs.max(axis=1), svm_ok, tr_ok, forced)
 
-    live_svm_probs, live_svm_ok = load_probs(metrics_dir, "svm", "live")
-    _, live_tr_ok = load_probs(metrics_dir, "transformer", "live")
-    live_languages = load_npz(metrics_dir, "svm", "live")["languages"]
-    live_forced = live_languages != "en"
+    live_svm = load_npz(metrics_dir, "svm", "live")
+    live_svm_ok, live_tr_ok = (
+        correct(live_svm),
+        correct(load_npz(metrics_dir, "transformer", "live")),
+    )
+    live_languages = live_svm["languages"]
+    live_conf = live_svm["probs"].max(axis=1)
     weight = params.router.live_weight
     for row in rows:
-        row["live_accuracy"] = policy_accuracy(
-            row["threshold"], live_svm_probs.max(axis=1), live_svm_ok, live_tr_ok, live_forced
-        )
+        to_transformer = routed(row["threshold"], live_conf, live_languages != "en")
+        row["live_accuracy"] = policy_accuracy(to_transformer, live_svm_ok, live_tr_ok)
         row["score"] = (1 - weight) * row["accuracy"] + weight * row["live_accuracy"]
 
     budget = params.router.transformer_budget

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, Field
@@ -48,7 +48,7 @@ class TransformerParams(BaseModel):
     epochs: float = 2
     # Which splits the final fit sees. ["train", "val"] refits on everything outside the test
     # split once the settings are chosen; the validation predictions are then in-sample.
-    fit_splits: list[str] = ["train"]
+    fit_splits: list[Literal["train", "val"]] = ["train"]  # never the test split
     learning_rate: float = 5e-5
     weight_decay: float = 0.01
     warmup_ratio: float = 0.06

@@ -244,3 +244,11 @@ def test_ner_windows_merge_and_never_cut_words() -> None:
     assert (lo == 0 or text[lo - 1].isspace()) and (hi == len(text) or text[hi].isspace())
     assert hi - lo < len(text) / 2
     assert ner_windows("no names here", name_candidates("no names here")) == []
+
+
+def test_french_inverted_question_is_not_a_name(scrubber: PiiScrubber) -> None:
+    """spaCy's French model tags "Pouvez" in "Pouvez-vous" as a person; the verb must survive."""
+    text = "Le VPN ne marche plus. Pouvez-vous m'aider ? Cordialement, Julie Martin"
+    result = scrubber.scrub(text, "fr")
+    assert "Pouvez-vous" in result.text
+    assert [text[e.start : e.end] for e in result.entities] == ["Julie Martin"]

@@ -15,6 +15,13 @@ if os.environ.get("CCAI_CLUSTER_E2E") != "1":
 import httpx
 
 
+def post(agent_url: str, api_key: str, path: str, body: dict) -> httpx.Response:
+    """An authenticated call to the agent, as a support tool makes it."""
+    return httpx.post(
+        f"{agent_url}{path}", json=body, headers={"Authorization": f"Bearer {api_key}"}, timeout=60
+    )
+
+
 def test_health(agent_url):
     assert httpx.get(f"{agent_url}/healthz", timeout=10).status_code == 200
     ready = httpx.get(f"{agent_url}/readyz", timeout=10)
@@ -32,12 +39,7 @@ def test_classify_scrubs_pii_and_routes(agent_url, api_key):
         "text": "Hello, I am John Smith (john.smith@example.com), my laptop screen is broken",
         "channel": "email",
     }
-    response = httpx.post(
-        f"{agent_url}/v1/classify",
-        json=ticket,
-        headers={"Authorization": f"Bearer {api_key}"},
-        timeout=60,
-    )
+    response = post(agent_url, api_key, "/v1/classify", ticket)
     assert response.status_code == 200, response.text
     answer = response.json()
     assert answer["category"] and 0.0 <= answer["confidence"] <= 1.0
@@ -51,12 +53,7 @@ def test_transformer_route_for_non_english(agent_url, api_key):
         "text": "Bonjour, mon imprimante ne fonctionne plus depuis ce matin",
         "channel": "chat",
     }
-    response = httpx.post(
-        f"{agent_url}/v1/classify",
-        json=ticket,
-        headers={"Authorization": f"Bearer {api_key}"},
-        timeout=60,
-    )
+    response = post(agent_url, api_key, "/v1/classify", ticket)
     assert response.status_code == 200, response.text
     answer = response.json()
     assert answer["model"] == "callcenter-transformer", answer["route"]
@@ -65,12 +62,7 @@ def test_transformer_route_for_non_english(agent_url, api_key):
 
 def test_v2_endpoint(agent_url, api_key):
     body = {"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "data": ["VPN down"]}]}
-    response = httpx.post(
-        f"{agent_url}/v2/models/callcenter-agent/infer",
-        json=body,
-        headers={"Authorization": f"Bearer {api_key}"},
-        timeout=60,
-    )
+    response = post(agent_url, api_key, "/v2/models/callcenter-agent/infer", body)
     assert response.status_code == 200, response.text
     outputs = {o["name"]: o["data"] for o in response.json()["outputs"]}
     assert len(outputs["label"]) == 1 and outputs["model"][0].startswith("callcenter-")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
+from pydantic import ValidationError
 
 from pipelines.params import load_params
 from pipelines.prepare import SPLITS, prepare
@@ -29,3 +31,9 @@ def test_splits_disjoint_stratified_reproducible(tmp_path):
             tmp_path / "b" / f"{name}.csv"
         ).read_bytes()
     assert list(frames["test"].columns) == ["Document", "Topic_group"]
+
+
+def test_transformer_can_never_be_fitted_on_the_test_split():
+    with pytest.raises(ValidationError, match="fit_splits"):
+        load_params(ROOT / "params.yaml", {"transformer": {"fit_splits": ["train", "test"]}})
+    assert load_params(ROOT / "params.yaml").transformer.fit_splits == ["train", "val"]
