@@ -16,7 +16,6 @@ def main() -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     logging.basicConfig(level=settings.log_level, handlers=[handler], force=True)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per predictor call otherwise
     uvicorn.run(
         build_app(settings),
         host=settings.host,

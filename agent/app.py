@@ -12,7 +12,7 @@ import time
 from contextlib import asynccontextmanager
 from typing import Literal
 
-import httpx
+import aiohttp
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -68,8 +68,7 @@ def build_app(settings: AgentSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
-        http = httpx.AsyncClient(limits=limits)
+        http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=200))
         clients = [
             PredictorClient(
                 kind,
@@ -100,7 +99,7 @@ def build_app(settings: AgentSettings | None = None) -> FastAPI:
         refresher = asyncio.create_task(policy.run())
         yield
         refresher.cancel()
-        await http.aclose()
+        await http.close()
 
     app = FastAPI(
         title="CallCenterAI agent",

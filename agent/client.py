@@ -1,15 +1,18 @@
 """Async v2 client for one predictor: pooled keep-alive, timeout, one retry, circuit breaker.
 
-A plain httpx client keeps the agent image free of the KServe SDK (pandas, grpc); the wire format
-is the Open Inference Protocol, the same the SDK speaks.
+A plain aiohttp client keeps the agent image free of the KServe SDK (pandas, grpc); the wire
+format is the Open Inference Protocol, the same the SDK speaks. aiohttp rather than httpx: its
+C-accelerated HTTP stack costs a quarter of the CPU per call, and the agent's whole overhead on
+the SVM path has a 3 ms budget.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 
-import httpx
+import aiohttp
 from circuitbreaker import CircuitBreaker, CircuitBreakerError
 
 from agent.metrics import PREDICTOR_LATENCY, PREDICTOR_UP
@@ -31,7 +34,11 @@ class Answer:
     version: str
 
 
-_TRANSIENT = (httpx.TransportError, PredictorUnavailable)
+# What counts against the circuit breaker: the predictor's fault, not the input's.
+_TRANSIENT = (aiohttp.ClientError, TimeoutError, PredictorUnavailable)
+# A connection that died (predictor restart, idle keep-alive closed) deserves one more try.
+_RETRYABLE = (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)
+_JSON = {"Content-Type": "application/json"}
 
 
 class PredictorClient:
@@ -41,14 +48,14 @@ class PredictorClient:
         base_url: str,
         model_name: str,
         timeout_s: float,
-        http: httpx.AsyncClient,
+        http: aiohttp.ClientSession,
         failures: int = 3,
         reset_s: float = 10.0,
     ) -> None:
         self.kind = kind
         self.model_name = model_name
         self.url = f"{base_url.rstrip('/')}/v2/models/{model_name}"
-        self.timeout = timeout_s
+        self.timeout = aiohttp.ClientTimeout(total=timeout_s)
         self.http = http
         self.breaker = CircuitBreaker(
             failure_threshold=failures,
@@ -69,28 +76,28 @@ class PredictorClient:
             raise PredictorUnavailable(
                 f"{self.kind} circuit open after repeated failures"
             ) from None
-        except httpx.TimeoutException:
-            raise PredictorUnavailable(f"{self.kind} timed out after {self.timeout} s") from None
-        except httpx.TransportError as exc:
+        except TimeoutError:
+            raise PredictorUnavailable(
+                f"{self.kind} timed out after {self.timeout.total} s"
+            ) from None
+        except aiohttp.ClientError as exc:
             raise PredictorUnavailable(f"{self.kind} unreachable ({type(exc).__name__})") from None
         finally:
             PREDICTOR_LATENCY.labels(self.kind).observe(time.perf_counter() - started)
             PREDICTOR_UP.labels(self.kind).set(0 if self.breaker.opened else 1)
 
     async def _infer_once_retrying(self, texts: list[str]) -> Answer:
-        body = {
-            "inputs": [{"name": "text", "shape": [len(texts)], "datatype": "BYTES", "data": texts}]
-        }
+        tensor = {"name": "text", "shape": [len(texts)], "datatype": "BYTES", "data": texts}
+        body = json.dumps({"inputs": [tensor]})
         try:
-            response = await self.http.post(f"{self.url}/infer", json=body, timeout=self.timeout)
-        except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError):
-            # A connection that died (restart, idle keep-alive closed) deserves one more try.
-            response = await self.http.post(f"{self.url}/infer", json=body, timeout=self.timeout)
-        if response.status_code >= 500:
-            raise PredictorUnavailable(f"{self.kind} answered HTTP {response.status_code}")
-        if response.status_code >= 400:
-            raise PredictorRefused(_error_text(response))
-        payload = response.json()
+            status, raw = await self._post(body)
+        except _RETRYABLE:
+            status, raw = await self._post(body)
+        if status >= 500:
+            raise PredictorUnavailable(f"{self.kind} answered HTTP {status}")
+        if status >= 400:
+            raise PredictorRefused(_error_text(raw))
+        payload = json.loads(raw)
         outputs = {o["name"]: o["data"] for o in payload["outputs"]}
         return Answer(
             labels=[str(x) for x in outputs["label"]],
@@ -99,16 +106,24 @@ class PredictorClient:
             version=str(payload.get("model_version") or ""),
         )
 
+    async def _post(self, body: str) -> tuple[int, bytes]:
+        async with self.http.post(
+            f"{self.url}/infer", data=body, headers=_JSON, timeout=self.timeout
+        ) as response:
+            return response.status, await response.read()
+
     async def ready(self) -> bool:
+        timeout = aiohttp.ClientTimeout(total=min(self.timeout.total, 2.0))
         try:
-            response = await self.http.get(f"{self.url}/ready", timeout=min(self.timeout, 2.0))
-        except httpx.HTTPError:
+            async with self.http.get(f"{self.url}/ready", timeout=timeout) as response:
+                return response.status == 200
+        except (aiohttp.ClientError, TimeoutError):
             return False
-        return response.status_code == 200
 
 
-def _error_text(response: httpx.Response) -> str:
+def _error_text(raw: bytes) -> str:
+    text = raw.decode("utf-8", errors="replace")
     try:
-        return str(response.json().get("error", response.text))
-    except ValueError:
-        return response.text
+        return str(json.loads(text).get("error", text))
+    except (ValueError, AttributeError):
+        return text

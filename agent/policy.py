@@ -8,9 +8,10 @@ MLflow's REST API, so the agent needs no MLflow client library.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 
-import httpx
+import aiohttp
 
 from agent.metrics import SVM_THRESHOLD, TRANSFORMER_BUDGET
 from agent.router import Policy
@@ -20,17 +21,24 @@ log = logging.getLogger("agent.policy")
 TAG = "router.svm_threshold"
 
 
-async def registry_policy(http: httpx.AsyncClient, uri: str, model: str) -> dict[str, str] | None:
+async def registry_policy(
+    http: aiohttp.ClientSession, uri: str, model: str
+) -> dict[str, str] | None:
     """Tags of the production SVM version, or None if unreachable or not calibrated."""
     url = f"{uri.rstrip('/')}/api/2.0/mlflow/registered-models/alias"
     try:
-        response = await http.get(url, params={"name": model, "alias": "production"}, timeout=5)
-    except httpx.HTTPError as exc:
+        async with http.get(
+            url,
+            params={"name": model, "alias": "production"},
+            timeout=aiohttp.ClientTimeout(total=5),
+        ) as response:
+            if response.status != 200:
+                return None
+            body = json.loads(await response.read())
+    except (aiohttp.ClientError, TimeoutError) as exc:
         log.warning("registry unreachable at %s: %s", uri, type(exc).__name__)
         return None
-    if response.status_code != 200:
-        return None
-    version = response.json().get("model_version", {})
+    version = body.get("model_version", {})
     tags = {t["key"]: t["value"] for t in version.get("tags", [])}
     if TAG not in tags:
         return None
@@ -38,7 +46,7 @@ async def registry_policy(http: httpx.AsyncClient, uri: str, model: str) -> dict
 
 
 class PolicySource:
-    def __init__(self, settings: AgentSettings, http: httpx.AsyncClient) -> None:
+    def __init__(self, settings: AgentSettings, http: aiohttp.ClientSession) -> None:
         self.settings = settings
         self.http = http
         self.policy = Policy(

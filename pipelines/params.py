@@ -59,8 +59,9 @@ class TransformerParams(BaseModel):
     seed: int = 42
     onnx_int8: bool = True
     # bfloat16 autocast for the training forward/backward: ~2x faster on CPUs with AVX512-BF16
-    # or AMX (the weights stay float32, so export and serving are unchanged).
-    bf16: bool = True
+    # or AMX, ~15x slower where torch has to emulate it (AVX2 only); "auto" asks the CPU.
+    # The weights stay float32, so export and serving are unchanged.
+    bf16: bool | Literal["auto"] = "auto"
 
 
 class RouterParams(BaseModel):

@@ -150,6 +150,7 @@ def test_v1_bad_input(server):
 
 def test_metrics_count_predictions(server):
     v2(server, ["printer on floor 3 is jammed"])
+    assert v2(server, ["   "]).status_code == 400
     text = httpx.get(f"{server.url}/metrics").text
     name = name_of(server)
     assert (
@@ -193,3 +194,25 @@ def test_loads_from_registry_uri(trained, mlflow_server, tmp_path):
         assert body["parameters"]["version"] == version.version
     finally:
         server.stop()
+
+
+def test_request_logging_is_off_by_default_and_on_by_setting(svm_server, trained, tmp_path):
+    for _ in range(3):
+        assert v2(svm_server, ["printer on floor 3 is jammed"]).status_code == 200
+    quiet = svm_server.logs()
+    assert "POST /v2/models/callcenter-svm/infer" not in quiet  # uvicorn access line
+    assert "kserve.io.v2.models.callcenter-svm.infer" not in quiet  # KServe timing trace
+    assert "ORJSONResponse" not in quiet
+    assert "callcenter-svm: loaded svm version" in quiet  # our own lifecycle lines stay
+
+    loud = predictor("svm", str(trained / "models" / "svm"), tmp_path, "--log_requests").start()
+    try:
+        assert v2(loud, ["printer on floor 3 is jammed"]).status_code == 200
+        logs = loud.logs()
+        assert "POST /v2/models/callcenter-svm/infer" in logs
+        assert "kserve.io.v2.models.callcenter-svm.infer" in logs
+        assert "callcenter-svm: 1 texts -> [" in logs
+        assert "printer" not in logs  # sizes and labels only: ticket text may hold personal data
+        assert "ORJSONResponse" not in logs
+    finally:
+        loud.stop()
