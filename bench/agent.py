@@ -22,7 +22,7 @@ import numpy as np
 from agent.language import LanguageDetector
 from agent.pii import PiiScrubber
 from bench import wrk
-from bench.harness import ROOT, agent, predictor
+from bench.harness import ROOT, agent, machine, predictor
 from bench.predictors import tickets, v2_body
 
 RESULTS = ROOT / "bench" / "results"
@@ -99,7 +99,7 @@ def main() -> None:
         name: {c: round(p50[name, c] - p50[DIRECT, c], 3) for c in sorted({c for _, c in p50})}
         for name in (HINTED, DETECTED)
     }
-    summary = {"p50_overhead_ms": overhead, "in_process_steps": steps}
+    summary = {"machine": machine(), "p50_overhead_ms": overhead, "in_process_steps": steps}
     print(json.dumps(summary))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"rows": rows, **summary}, indent=2))

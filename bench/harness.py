@@ -13,6 +13,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def machine() -> dict:
+    """What a benchmark ran on: results from different CPUs are not comparable."""
+    info = {"cpus": os.cpu_count(), "python": sys.version.split()[0]}
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        fields = {}
+        for line in cpuinfo.read_text().splitlines():
+            key, _, value = line.partition(":")
+            fields.setdefault(key.strip(), value.strip())
+        flags = set(fields.get("flags", "").split())
+        info["cpu"] = fields.get("model name", "")
+        info["avx512"] = "avx512f" in flags
+        info["avx512_bf16"] = "avx512_bf16" in flags
+    return info
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -2,9 +2,10 @@
 
     python -m bench.predictors [--seconds 10] [--concurrency 1,16,32]
 
-Starts the bare endpoint (the practical ceiling), the SVM and the transformer predictor on free
-ports, drives each with wrk at several concurrencies with single real tickets and batches of 32,
-prints a table and writes bench/results/predictors.json and predictors.png.
+Starts the bare endpoint (the practical ceiling), a KServe server with a constant-answer model
+(the ceiling for any KServe predictor), the SVM and the transformer predictor on free ports,
+drives each with wrk at several concurrencies with single real tickets and batches of 32, prints
+a table and writes bench/results/predictors.json and predictors.png.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from bench import wrk
-from bench.harness import ROOT, Server, free_port, predictor
+from bench.harness import ROOT, Server, free_port, machine, predictor
 
 RESULTS = ROOT / "bench" / "results"
 
@@ -37,6 +38,17 @@ def bare_server(tmp: Path) -> Server:
     port = free_port()
     return Server(
         [sys.executable, "-m", "bench.bare", str(port)], port, "/ready", None, tmp / "bare.log"
+    )
+
+
+def kserve_constant_server(tmp: Path) -> Server:
+    port = free_port()
+    return Server(
+        [sys.executable, "-m", "bench.kserve_constant", str(port)],
+        port,
+        "/v2/models/constant/ready",
+        None,
+        tmp / "kserve-constant.log",
     )
 
 
@@ -81,6 +93,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-"))
     servers = {
         "bare": (bare_server(tmp), "/v2/models/bare/infer"),
+        "kserve-constant": (kserve_constant_server(tmp), "/v2/models/constant/infer"),
         "svm": (predictor("svm", args.svm_dir, tmp), "/v2/models/callcenter-svm/infer"),
         "transformer": (
             predictor("transformer", args.transformer_dir, tmp),
@@ -93,7 +106,7 @@ def main() -> None:
             print(f"starting {name} ...", flush=True)
             server.start()
         print(
-            f"{'target':12} {'payload':8} {'conns':>5} {'req/s':>9} {'p50 ms':>8} "
+            f"{'target':16} {'payload':8} {'conns':>5} {'req/s':>9} {'p50 ms':>8} "
             f"{'p95 ms':>8} {'p99 ms':>8} {'vs bare':>8}",
             flush=True,
         )
@@ -113,7 +126,7 @@ def main() -> None:
                     }
                     rows.append(row)
                     print(
-                        f"{name:12} {payload:8} {connections:>5} {row['rps']:>9.1f} "
+                        f"{name:16} {payload:8} {connections:>5} {row['rps']:>9.1f} "
                         f"{row['p50_ms']:>8.2f} {row['p95_ms']:>8.2f} {row['p99_ms']:>8.2f} "
                         f"{row['rps_vs_bare']:>8.3f}",
                         flush=True,
@@ -122,7 +135,9 @@ def main() -> None:
         for server, _ in servers.values():
             server.stop()
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"seconds": args.seconds, "rows": rows}, indent=2))
+    args.out.write_text(
+        json.dumps({"machine": machine(), "seconds": args.seconds, "rows": rows}, indent=2)
+    )
     plot(rows, args.out.with_suffix(".png"))
     print(f"wrote {args.out} and {args.out.with_suffix('.png')}")
 
