@@ -26,6 +26,7 @@ def machine() -> dict:
         info["cpu"] = fields.get("model name", "")
         info["avx512"] = "avx512f" in flags
         info["avx512_bf16"] = "avx512_bf16" in flags
+        info["amx_bf16"] = "amx_bf16" in flags
     return info
 
 

@@ -65,7 +65,7 @@ def serve(model_class: type[TicketClassifier], argv: list[str] | None = None) ->
     # KServe configures only its own loggers: ours (loads, refusals, per-request lines) would
     # fall to the root logger's WARNING level and vanish.
     ours = logging.getLogger("predictors")
-    ours.handlers = logging.getLogger("kserve").handlers
+    ours.handlers = list(logging.getLogger("kserve").handlers)
     ours.setLevel(logging.INFO)
     ours.propagate = False
     # KServe answers with FastAPI's deprecated ORJSONResponse; the warning is printed again on

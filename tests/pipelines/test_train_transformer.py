@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from pydantic import ValidationError
 
+from bench.harness import machine
 from pipelines.params import load_params
 from pipelines.train_transformer import use_bf16
 from tests.conftest import ROOT
 
 
-def cpu_flags() -> set[str]:
-    cpuinfo = Path("/proc/cpuinfo")
-    if not cpuinfo.is_file():
-        pytest.skip("no /proc/cpuinfo to read the CPU's flags from")
-    line = next(x for x in cpuinfo.read_text().splitlines() if x.startswith("flags"))
-    return set(line.split(":", 1)[1].split())
-
-
 def test_bf16_auto_follows_the_cpu():
     # bfloat16 autocast is ~15x slower where torch emulates it: "auto" must only pick it on CPUs
-    # that have it natively, as the kernel reports them.
-    native = bool(cpu_flags() & {"avx512_bf16", "amx_bf16"})
+    # that have it natively, as the kernel reports them (/proc/cpuinfo).
+    cpu = machine()
+    if "cpu" not in cpu:
+        pytest.skip("no /proc/cpuinfo to read the CPU's flags from")
+    native = cpu["avx512_bf16"] or cpu["amx_bf16"]
     assert use_bf16("auto") is native
     assert use_bf16(True) is True
     assert use_bf16(False) is False
