@@ -81,6 +81,7 @@ bench: setup ## run every benchmark on the trained models (tables + bench/result
 	$(BIN)/python -m bench.router
 	$(BIN)/python -m bench.predictors
 	$(BIN)/python -m bench.agent
+	$(BIN)/python -m bench.agent --think-ms 10 --concurrency 1 --out bench/results/agent-paced.json
 	$(BIN)/python -m bench.live
 
 clean: down ## remove generated data, models and runtime state (keeps .venv)

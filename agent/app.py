@@ -111,8 +111,6 @@ def build_app(settings: AgentSettings | None = None) -> FastAPI:
     async def authorize(request: Request) -> None:
         # async: FastAPI runs a plain `def` dependency in its thread pool, a thread hand-off on
         # every request for a check that takes microseconds.
-        if not settings.api_keys:
-            return
         header = request.headers.get("authorization", "")
         token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
         if token not in settings.api_keys:
@@ -120,6 +118,9 @@ def build_app(settings: AgentSettings | None = None) -> FastAPI:
             raise HTTPException(
                 401, "missing or invalid bearer token", {"WWW-Authenticate": "Bearer"}
             )
+
+    # Without API keys the endpoints are open: no dependency to solve on every request.
+    secured = [Depends(authorize)] if settings.api_keys else []
 
     def check_limits(texts: list[str]) -> None:
         if len(texts) > settings.max_batch_size:
@@ -173,7 +174,7 @@ def build_app(settings: AgentSettings | None = None) -> FastAPI:
         ]
         return JSONResponse(status_code=422, content={"detail": reasons})
 
-    @app.post("/v1/classify", dependencies=[Depends(authorize)])
+    @app.post("/v1/classify", dependencies=secured)
     async def classify(ticket: TicketIn) -> dict:
         """Classify one ticket; the answer explains which model answered and why."""
         result = (
@@ -181,7 +182,7 @@ def build_app(settings: AgentSettings | None = None) -> FastAPI:
         )[0]
         return result.__dict__
 
-    @app.post("/v1/classify/batch", dependencies=[Depends(authorize)])
+    @app.post("/v1/classify/batch", dependencies=secured)
     async def classify_batch(batch: BatchIn) -> dict:
         """Classify up to `CCAI_AGENT_MAX_BATCH_SIZE` tickets in one call."""
         tickets = [Ticket(t.text, t.channel, t.language) for t in batch.tickets]
@@ -204,7 +205,7 @@ def build_app(settings: AgentSettings | None = None) -> FastAPI:
     async def v2_ready() -> Response:
         return await readyz()
 
-    @app.post(f"/v2/models/{AGENT_MODEL}/infer", dependencies=[Depends(authorize)])
+    @app.post(f"/v2/models/{AGENT_MODEL}/infer", dependencies=secured)
     async def v2_infer(request: V2Request) -> dict:
         """Open Inference Protocol: v2 clients call the agent like any KServe model."""
         tensor = next((t for t in request.inputs if t.name == "text"), None)

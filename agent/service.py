@@ -69,10 +69,10 @@ class Classifier:
 
         svm_rows = [i for i, r in enumerate(routes) if r.first_model == SVM]
         tr_rows = [i for i, r in enumerate(routes) if r.first_model == TRANSFORMER]
-        svm_answer, tr_answer = await asyncio.gather(
-            self._call(SVM, [texts[i] for i in svm_rows]),
-            self._call(TRANSFORMER, [texts[i] for i in tr_rows]),
+        first = await self._call_each(
+            {SVM: [texts[i] for i in svm_rows], TRANSFORMER: [texts[i] for i in tr_rows]}
         )
+        svm_answer, tr_answer = first[SVM], first[TRANSFORMER]
         for rows, answer in ((svm_rows, svm_answer), (tr_rows, tr_answer)):
             for k, i in enumerate(rows):
                 answers[i] = (answer, k) if isinstance(answer, Answer) else None
@@ -93,10 +93,10 @@ class Classifier:
                 route.reasons.append(Reason("fallback", f"{failed}: answered by the {other}"))
                 FALLBACKS.labels(route.first_model).inc()
                 retry[other].append(i)
-        second = await asyncio.gather(
-            *(self._call(kind, [texts[i] for i in rows]) for kind, rows in retry.items())
+        second = await self._call_each(
+            {kind: [texts[i] for i in rows] for kind, rows in retry.items()}
         )
-        for rows, answer in zip(retry.values(), second, strict=True):
+        for rows, answer in zip(retry.values(), second.values(), strict=True):
             for k, i in enumerate(rows):
                 if isinstance(answer, Answer):
                     answers[i] = (answer, k)
@@ -129,9 +129,24 @@ class Classifier:
             PII_ENTITIES.labels(entity.type).inc()
         return scrubbed, features(scrubbed.text, language, confidence), ticket
 
-    async def _call(self, kind: str, texts: list[str]) -> Answer | PredictorUnavailable | None:
-        if not texts:
-            return None
+    async def _call_each(
+        self, texts_by_model: dict[str, list[str]]
+    ) -> dict[str, Answer | PredictorUnavailable | None]:
+        """One call per model that has texts; concurrent only when both have some.
+
+        A single ticket (the common case) needs one call: awaiting it directly spares the four
+        tasks that two `gather` rounds would create and schedule on every request.
+        """
+        busy = [kind for kind, texts in texts_by_model.items() if texts]
+        answers: dict[str, Answer | PredictorUnavailable | None] = dict.fromkeys(texts_by_model)
+        if len(busy) == 1:
+            answers[busy[0]] = await self._call(busy[0], texts_by_model[busy[0]])
+        elif busy:
+            results = await asyncio.gather(*(self._call(k, texts_by_model[k]) for k in busy))
+            answers.update(zip(busy, results, strict=True))
+        return answers
+
+    async def _call(self, kind: str, texts: list[str]) -> Answer | PredictorUnavailable:
         try:
             return await self.clients[kind].infer(texts)
         except PredictorUnavailable as exc:

@@ -37,11 +37,24 @@ def require_wrk() -> str:
     return path
 
 
-def run(url: str, path: str, bodies: list[dict], connections: int, seconds: float) -> dict:
-    """One wrk run; returns req/s and latency percentiles in ms."""
+def run(
+    url: str,
+    path: str,
+    bodies: list[dict],
+    connections: int,
+    seconds: float,
+    think_ms: int = 0,
+) -> dict:
+    """One wrk run; returns req/s and latency percentiles in ms.
+
+    think_ms: each connection waits this long after an answer before its next request (wrk's
+    `delay` hook), so the server idles between requests as it does under real, sparse traffic.
+    """
     quoted = ",".join(f"[==[{json.dumps(b)}]==]" for b in bodies)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(LUA % (quoted, path))
+        if think_ms:
+            script.write(f"delay = function() return {int(think_ms)} end\n")
     out = subprocess.run(
         [
             require_wrk(),
