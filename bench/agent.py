@@ -75,10 +75,8 @@ def measure(
     """One wrk segment, with the CPU the target server and the SVM predictor spent on it."""
     cpu, svm_cpu = server.cpu_seconds(), svm.cpu_seconds()
     r = wrk.run(server.url, path, bodies, connections, seconds, think_ms)
-    n = max(r["requests"], 1)
     r["cpu_ms"] = 1000 * (server.cpu_seconds() - cpu)
     r["svm_cpu_ms"] = 1000 * (svm.cpu_seconds() - svm_cpu)
-    r["cpu_ms_per_request"] = round(r["cpu_ms"] / n, 3)
     return r
 
 
