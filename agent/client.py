@@ -57,6 +57,7 @@ class PredictorClient:
         self.url = f"{base_url.rstrip('/')}/v2/models/{model_name}"
         self.timeout = aiohttp.ClientTimeout(total=timeout_s)
         self.http = http
+        self._latency = PREDICTOR_LATENCY.labels(kind)  # the label lookup once, not per call
         self.breaker = CircuitBreaker(
             failure_threshold=failures,
             recovery_timeout=reset_s,
@@ -83,7 +84,7 @@ class PredictorClient:
         except aiohttp.ClientError as exc:
             raise PredictorUnavailable(f"{self.kind} unreachable ({type(exc).__name__})") from None
         finally:
-            PREDICTOR_LATENCY.labels(self.kind).observe(time.perf_counter() - started)
+            self._latency.observe(time.perf_counter() - started)
             PREDICTOR_UP.labels(self.kind).set(0 if self.breaker.opened else 1)
 
     async def _infer_once_retrying(self, texts: list[str]) -> Answer:

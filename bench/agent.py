@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -29,7 +28,7 @@ import numpy as np
 from agent.language import LanguageDetector
 from agent.pii import PiiScrubber
 from bench import wrk
-from bench.harness import ROOT, Server, agent, free_port, machine, predictor
+from bench.harness import ROOT, Server, agent, machine, module_server, predictor
 from bench.predictors import tickets, v2_body
 
 RESULTS = ROOT / "bench" / "results"
@@ -148,14 +147,7 @@ def main() -> None:
     transformer = predictor("transformer", args.transformer_dir, tmp)
     # Threshold 0: no escalation, so every request takes the SVM path.
     front = agent(tmp, svm.url, transformer.url, svm_threshold="0")
-    proxy_port = free_port()
-    proxy = Server(
-        [sys.executable, "-m", "bench.proxy", str(proxy_port), svm.url],
-        proxy_port,
-        "/healthz",
-        None,
-        tmp / "proxy.log",
-    )
+    proxy = module_server("bench.proxy", "/healthz", tmp, svm.url)
     segment_s = max(1.0, args.seconds / args.rounds)
     rows: list[dict] = []
     p50_rounds: dict[str, dict[int, list[float]]] = {}

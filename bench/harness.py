@@ -106,6 +106,18 @@ class Server:
         return self.log.read_text(errors="replace")
 
 
+def module_server(module: str, health: str, tmp: Path, *args: str) -> Server:
+    """A benchmark's reference server, `python -m MODULE PORT ARGS...` on a free port."""
+    port = free_port()
+    return Server(
+        [sys.executable, "-m", module, str(port), *args],
+        port,
+        health,
+        None,
+        tmp / f"{module.rsplit('.', 1)[-1]}-{port}.log",
+    )
+
+
 def predictor(kind: str, model_dir: str, tmp: Path, *extra: str, env: dict | None = None) -> Server:
     port = free_port()
     name = f"callcenter-{kind}"

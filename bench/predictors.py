@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from bench import wrk
-from bench.harness import ROOT, Server, free_port, machine, predictor
+from bench.harness import ROOT, machine, module_server, predictor
 
 RESULTS = ROOT / "bench" / "results"
 
@@ -32,24 +31,6 @@ def tickets(limit: int = 640) -> list[str]:
 
 def v2_body(texts: list[str]) -> dict:
     return {"inputs": [{"name": "text", "shape": [len(texts)], "datatype": "BYTES", "data": texts}]}
-
-
-def bare_server(tmp: Path) -> Server:
-    port = free_port()
-    return Server(
-        [sys.executable, "-m", "bench.bare", str(port)], port, "/ready", None, tmp / "bare.log"
-    )
-
-
-def kserve_constant_server(tmp: Path) -> Server:
-    port = free_port()
-    return Server(
-        [sys.executable, "-m", "bench.kserve_constant", str(port)],
-        port,
-        "/v2/models/constant/ready",
-        None,
-        tmp / "kserve-constant.log",
-    )
 
 
 def plot(rows: list[dict], path: Path) -> None:
@@ -92,8 +73,11 @@ def main() -> None:
     }
     tmp = Path(tempfile.mkdtemp(prefix="bench-"))
     servers = {
-        "bare": (bare_server(tmp), "/v2/models/bare/infer"),
-        "kserve-constant": (kserve_constant_server(tmp), "/v2/models/constant/infer"),
+        "bare": (module_server("bench.bare", "/ready", tmp), "/v2/models/bare/infer"),
+        "kserve-constant": (
+            module_server("bench.kserve_constant", "/v2/models/constant/ready", tmp),
+            "/v2/models/constant/infer",
+        ),
         "svm": (predictor("svm", args.svm_dir, tmp), "/v2/models/callcenter-svm/infer"),
         "transformer": (
             predictor("transformer", args.transformer_dir, tmp),

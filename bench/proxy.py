@@ -18,15 +18,14 @@ import uvicorn
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-INFER = "/v2/models/callcenter-svm/infer"
-session: dict[str, aiohttp.ClientSession] = {}
+from bench.predictors import v2_body
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):
-    session["http"] = aiohttp.ClientSession()
+    app.state.http = aiohttp.ClientSession()
     yield
-    await session["http"].close()
+    await app.state.http.close()
 
 
 app = FastAPI(lifespan=lifespan)
@@ -39,10 +38,9 @@ class TicketIn(BaseModel):
 
 @app.post("/v1/classify")
 async def classify(ticket: TicketIn) -> dict:
-    tensor = {"name": "text", "shape": [1], "datatype": "BYTES", "data": [ticket.text]}
-    async with session["http"].post(
-        app.state.svm_url + INFER,
-        data=json.dumps({"inputs": [tensor]}),
+    async with app.state.http.post(
+        app.state.infer_url,
+        data=json.dumps(v2_body([ticket.text])),
         headers={"Content-Type": "application/json"},
     ) as response:
         answer = json.loads(await response.read())
@@ -55,7 +53,7 @@ async def healthz() -> dict:
 
 
 if __name__ == "__main__":
-    app.state.svm_url = sys.argv[2].rstrip("/")
+    app.state.infer_url = sys.argv[2].rstrip("/") + "/v2/models/callcenter-svm/infer"
     uvicorn.run(
         app,
         host="127.0.0.1",
