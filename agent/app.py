@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 from contextlib import asynccontextmanager
 from typing import Literal
 
@@ -19,6 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from agent import v2
 from agent.client import PredictorClient, PredictorRefused
 from agent.language import LanguageDetector
 from agent.metrics import REQUEST_LATENCY, REQUESTS
@@ -50,24 +52,54 @@ class BatchIn(BaseModel):
     tickets: list[TicketIn] = Field(min_length=1)
 
 
-class V2Tensor(BaseModel):
-    name: str
-    shape: list[int]
-    datatype: str
-    data: list
+# Documents the v2 body in OpenAPI; the route reads the raw body itself (see agent/v2.py).
+V2_REQUEST_SCHEMA = {
+    "type": "object",
+    "required": ["inputs"],
+    "properties": {
+        "id": {"type": "string"},
+        "inputs": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["name", "shape", "datatype"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "shape": {"type": "array", "items": {"type": "integer"}},
+                    "datatype": {"type": "string"},
+                    "parameters": {"type": "object"},
+                    "data": {"type": "array"},
+                },
+            },
+        },
+        "outputs": {"type": "array", "items": {"type": "object"}},
+        "parameters": {"type": "object"},
+    },
+}
 
 
-class V2Request(BaseModel):
-    id: str | None = None
-    inputs: list[V2Tensor]
+def build_app(
+    settings: AgentSettings | None = None,
+    *,
+    classifier: Classifier | None = None,
+    predictor_clients: Sequence[PredictorClient] | None = None,
+) -> FastAPI:
+    """The agent's app.
 
-
-def build_app(settings: AgentSettings | None = None) -> FastAPI:
+    `classifier` (and `predictor_clients`, what readiness asks) replace what the lifespan would
+    build: predictor clients, PII, language detection, policy refresh. A seam for in-process
+    tests, which need none of those; without them nothing changes.
+    """
     settings = settings or AgentSettings()
     state: dict = {}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        if classifier is not None:
+            state["classifier"] = classifier
+            state["clients"] = list(predictor_clients or [])
+            yield
+            return
         http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=200))
         clients = [
             PredictorClient(
@@ -159,6 +191,7 @@ def build_app(settings: AgentSettings | None = None) -> FastAPI:
                     "category": r.category,
                     "model": r.model,
                     "decision": r.route["decision"],
+                    "band": r.band,
                     "fallback": r.route["fallback"],
                     "redacted_text": r.pii["redacted_text"][:500],
                 },
@@ -198,6 +231,8 @@ def build_app(settings: AgentSettings | None = None) -> FastAPI:
                 {"name": "label", "datatype": "BYTES", "shape": [-1]},
                 {"name": "confidence", "datatype": "FP32", "shape": [-1]},
                 {"name": "model", "datatype": "BYTES", "shape": [-1]},
+                {"name": "band", "datatype": "BYTES", "shape": [-1]},
+                {"name": "familiarity", "datatype": "FP32", "shape": [-1]},
             ],
         }
 
@@ -205,44 +240,55 @@ def build_app(settings: AgentSettings | None = None) -> FastAPI:
     async def v2_ready() -> Response:
         return await readyz()
 
-    @app.post(f"/v2/models/{AGENT_MODEL}/infer", dependencies=secured)
-    async def v2_infer(request: V2Request) -> dict:
-        """Open Inference Protocol: v2 clients call the agent like any KServe model."""
-        tensor = next((t for t in request.inputs if t.name == "text"), None)
-        if tensor is None:
-            raise HTTPException(400, "missing input 'text'")
-        if tensor.datatype != "BYTES":
-            raise HTTPException(400, f"input 'text' must be BYTES, got {tensor.datatype}")
-        if len(tensor.shape) != 1 or tensor.shape[0] != len(tensor.data):
-            raise HTTPException(400, f"input 'text' shape {tensor.shape} does not match its data")
-        if not tensor.data or not all(isinstance(t, str) and t.strip() for t in tensor.data):
-            raise HTTPException(400, "every text must be a non-empty string")
-        results = await run(f"/v2/models/{AGENT_MODEL}/infer", [Ticket(t) for t in tensor.data])
-        n = len(results)
-        return {
-            "model_name": AGENT_MODEL,
-            "id": request.id or "",
-            "outputs": [
-                {
-                    "name": "label",
-                    "shape": [n],
-                    "datatype": "BYTES",
-                    "data": [r.category for r in results],
-                },
-                {
-                    "name": "confidence",
-                    "shape": [n],
-                    "datatype": "FP32",
-                    "data": [r.confidence for r in results],
-                },
-                {
-                    "name": "model",
-                    "shape": [n],
-                    "datatype": "BYTES",
-                    "data": [r.model for r in results],
-                },
-            ],
-        }
+    @app.get("/v2")
+    async def v2_server_metadata() -> dict:
+        """v2 server metadata: what `tritonclient`'s `get_server_metadata()` reads."""
+        return {"name": "callcenterai-agent", "version": app.version, "extensions": v2.EXTENSIONS}
+
+    @app.get("/v2/health/live")
+    async def v2_live() -> dict:
+        """v2 liveness, the same rule as /healthz: the process answers."""
+        return await healthz()
+
+    @app.get("/v2/health/ready")
+    async def v2_health_ready() -> Response:
+        """v2 readiness, the same rule as /readyz: at least one predictor is ready."""
+        return await readyz()
+
+    @app.post(
+        f"/v2/models/{AGENT_MODEL}/infer",
+        dependencies=secured,
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": V2_REQUEST_SCHEMA}},
+            }
+        },
+    )
+    async def v2_infer(request: Request) -> Response:
+        """Open Inference Protocol: v2 clients call the agent like any KServe model.
+
+        The raw body is parsed by `agent.v2`, whatever its Content-Type, JSON or with the binary
+        tensor extension (`Inference-Header-Content-Length`), as `tritonclient` sends it. Errors
+        are `{"error": reason}`, the v2 convention, with the same statuses as /v1.
+        """
+        endpoint = f"/v2/models/{AGENT_MODEL}/infer"
+        try:
+            parsed = v2.parse_infer_request(await request.body(), request.headers)
+        except v2.V2Error as exc:
+            REQUESTS.labels(endpoint, "invalid").inc()
+            return JSONResponse(status_code=400, content=v2.error_body(exc.reason))
+        try:
+            results = await run(endpoint, [Ticket(t) for t in parsed.texts])
+        except HTTPException as exc:
+            return JSONResponse(
+                status_code=exc.status_code,
+                content=v2.error_body(str(exc.detail)),
+                headers=exc.headers,
+            )
+        return JSONResponse(
+            v2.infer_response(AGENT_MODEL, parsed.request_id, results, parsed.outputs)
+        )
 
     @app.get("/healthz")
     async def healthz() -> dict:

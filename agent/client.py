@@ -32,6 +32,10 @@ class Answer:
     confidences: list[float]
     model: str
     version: str
+    # Absent from predictors older than the familiarity signal: the band is then `review`.
+    familiarities: list[float] | None = None
+    probabilities: list[list[float]] | None = None
+    classes: list[str] | None = None
 
 
 # What counts against the circuit breaker: the predictor's fault, not the input's.
@@ -100,11 +104,20 @@ class PredictorClient:
             raise PredictorRefused(_error_text(raw))
         payload = json.loads(raw)
         outputs = {o["name"]: o["data"] for o in payload["outputs"]}
+        classes = str((payload.get("parameters") or {}).get("classes") or "").split(",")
+        probabilities = None
+        if "probabilities" in outputs and len(classes) > 1:
+            flat, width = outputs["probabilities"], len(classes)
+            probabilities = [flat[i : i + width] for i in range(0, len(flat), width)]
+        familiarity = outputs.get("familiarity")
         return Answer(
             labels=[str(x) for x in outputs["label"]],
             confidences=[float(x) for x in outputs["confidence"]],
             model=payload.get("model_name", self.model_name),
             version=str(payload.get("model_version") or ""),
+            familiarities=[float(x) for x in familiarity] if familiarity is not None else None,
+            probabilities=probabilities,
+            classes=classes if probabilities is not None else None,
         )
 
     async def _post(self, body: str) -> tuple[int, bytes]:

@@ -63,3 +63,15 @@ TRANSFORMER_BUDGET = Gauge(
     "callcenter_agent_transformer_budget",
     "Share of tickets the routing policy was calibrated to send to the transformer.",
 )
+BANDS = Counter(
+    "callcenter_agent_bands_total",
+    "Answers by trust band (auto, review), answering model and the band's reason "
+    "(confident, low_confidence, unfamiliar, disagreement, uncalibrated).",
+    ["band", "model", "reason"],
+)
+FAMILIARITY = Histogram(
+    "callcenter_agent_familiarity",
+    "How familiar answered tickets looked to the answering model (low: unlike its training).",
+    ["model"],
+    buckets=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 1.0),
+)

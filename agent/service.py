@@ -9,17 +9,22 @@ from dataclasses import asdict, dataclass
 from agent.client import Answer, PredictorClient, PredictorUnavailable
 from agent.language import LanguageDetector
 from agent.metrics import (
+    BANDS,
     CATEGORIES,
     CONFIDENCE,
     ESCALATIONS,
     FALLBACKS,
+    FAMILIARITY,
     PII_ENTITIES,
     PII_LATENCY,
     TICKETS,
 )
 from agent.pii import PiiScrubber
 from agent.policy import PolicySource
-from agent.router import SVM, TRANSFORMER, Reason, Route, after_svm, features, initial_route
+from contract.bands import decide
+from contract.routing import SVM, TRANSFORMER, Reason, Route, after_svm, features, initial_route
+
+TOP_K = 3
 
 
 class BothUnavailable(RuntimeError):
@@ -39,6 +44,9 @@ class Result:
     confidence: float
     model: str
     model_version: str
+    band: str  # contract.bands: "auto" (route it) or "review" (a person looks first)
+    familiarity: float | None
+    top_k: list[dict]
     route: dict
     pii: dict
     latency_ms: float
@@ -76,10 +84,14 @@ class Classifier:
         for rows, answer in ((svm_rows, svm_answer), (tr_rows, tr_answer)):
             for k, i in enumerate(rows):
                 answers[i] = (answer, k) if isinstance(answer, Answer) else None
+        svm_labels: dict[int, str] = {}
         for i in svm_rows:
             if answers[i] is not None:
                 answer, k = answers[i]
-                after_svm(routes[i], answer.confidences[k], policy)
+                svm_labels[i] = answer.labels[k]
+                # The threshold calibrated for the SVM version that answered, not production's.
+                answer_policy = self.policy.routing(answer.model, answer.version)
+                after_svm(routes[i], answer.confidences[k], answer_policy)
 
         # Second round: escalations, and fallbacks to the other model for failed calls.
         retry: dict[str, list[int]] = {SVM: [], TRANSFORMER: []}
@@ -114,7 +126,7 @@ class Classifier:
             raise BothUnavailable(f"svm: {svm_answer}; transformer: {tr_answer}")
         elapsed_ms = round(1000 * (time.perf_counter() - started), 2)
         return [
-            self._result(answers[i], routes[i], prepared[i], elapsed_ms)
+            self._result(answers[i], routes[i], prepared[i], elapsed_ms, svm_labels.get(i))
             for i in range(len(tickets))
         ]
 
@@ -152,18 +164,41 @@ class Classifier:
         except PredictorUnavailable as exc:
             return exc
 
-    def _result(self, answer_at, route: Route, prepared, elapsed_ms: float) -> Result:
+    def _result(
+        self, answer_at, route: Route, prepared, elapsed_ms: float, svm_label: str | None
+    ) -> Result:
         answer, k = answer_at
         scrubbed, f, _ = prepared
         model = SVM if answer.model == self.clients[SVM].model_name else TRANSFORMER
+        confidence = answer.confidences[k]
+        familiarity = answer.familiarities[k] if answer.familiarities is not None else None
+        disagree = (
+            route.decision == "escalated"
+            and svm_label is not None
+            and svm_label != answer.labels[k]
+        )
+        verdict = decide(
+            confidence,
+            familiarity,
+            self.policy.band(answer.model, answer.version),
+            model,
+            models_disagree=disagree,
+        )
+        route.reasons.append(Reason(verdict.code, f"{verdict.band}: {verdict.detail}"))
         TICKETS.labels(route.decision, model, str(route.fallback).lower()).inc()
-        CONFIDENCE.labels(model).observe(answer.confidences[k])
+        CONFIDENCE.labels(model).observe(confidence)
         CATEGORIES.labels(answer.labels[k]).inc()
+        BANDS.labels(verdict.band, model, verdict.code).inc()
+        if familiarity is not None:
+            FAMILIARITY.labels(model).observe(familiarity)
         return Result(
             category=answer.labels[k],
-            confidence=round(answer.confidences[k], 4),
+            confidence=round(confidence, 4),
             model=answer.model,
             model_version=answer.version,
+            band=verdict.band,
+            familiarity=round(familiarity, 4) if familiarity is not None else None,
+            top_k=top_categories(answer, k),
             route={
                 "decision": route.decision,
                 "reasons": [asdict(r) for r in route.reasons],
@@ -172,6 +207,7 @@ class Classifier:
                 "length": f.length,
                 "complexity": f.complexity,
                 "svm_confidence": route.svm_confidence,
+                "svm_category": svm_label,
                 "fallback": route.fallback,
             },
             pii={
@@ -180,3 +216,11 @@ class Classifier:
             },
             latency_ms=elapsed_ms,
         )
+
+
+def top_categories(answer: Answer, k: int, n: int = TOP_K) -> list[dict]:
+    """The n most probable categories, for a person choosing when the band is `review`."""
+    if answer.probabilities is None or answer.classes is None:
+        return [{"category": answer.labels[k], "probability": round(answer.confidences[k], 4)}]
+    ranked = sorted(zip(answer.classes, answer.probabilities[k], strict=True), key=lambda c: -c[1])
+    return [{"category": c, "probability": round(float(p), 4)} for c, p in ranked[:n]]

@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from agent.language import LanguageDetector
-from agent.router import TRANSFORMER, Policy, after_svm, features, initial_route
 from bench.harness import ROOT
+from contract.routing import TRANSFORMER, Policy, after_svm, features, initial_route
 
 METRICS = ROOT / "metrics"
 RESULTS = ROOT / "bench" / "results"

@@ -20,7 +20,7 @@ def main() -> None:
     with TICKETS.open(encoding="utf-8") as handle:
         tickets = list(csv.DictReader(handle))
     print(f"\n{len(tickets)} tickets through {agent_url}/v1/classify\n")
-    columns = f"{'lang':4} {'category':22} {'conf':>5} {'model':12} {'ms':>6}"
+    columns = f"{'lang':4} {'category':22} {'conf':>5} {'band':6} {'model':12} {'ms':>6}"
     header = f"{columns}\n     ticket as the models saw it (personal data replaced), then why"
     print(header)
     print("-" * len(header))
@@ -33,10 +33,12 @@ def main() -> None:
             model = r["model"].removeprefix("callcenter-")
             print(
                 f"{r['route']['language']:4} {r['category']:22} {r['confidence']:>5.2f} "
-                f"{model:12} {r['latency_ms']:>6.1f}"
+                f"{r['band']:6} {model:12} {r['latency_ms']:>6.1f}"
             )
             for line in textwrap.wrap(r["pii"]["redacted_text"], 90):
                 print(f"{'':5}{line}")
+            top = ", ".join(f"{t['category']} {t['probability']:.2f}" for t in r["top_k"])
+            print(f"{'':5}top 3: {top}")
             print(f"{'':5}why: {r['route']['rationale']}\n")
 
 

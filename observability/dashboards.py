@@ -174,6 +174,34 @@ def model_quality() -> dict:
                 quantiles(f"{AGENT}confidence", "model", "15m"),
                 "percentunit",
             ),
+            panel(
+                "Out-of-distribution share (answers unlike the model's training tickets)",
+                [
+                    q(
+                        # `or ... * 0`: 0 rather than no data while nothing is unfamiliar
+                        f'(sum by (model) (rate({AGENT}bands_total{{reason="unfamiliar"}}[15m]))'
+                        f" or sum by (model) (rate({AGENT}bands_total[15m])) * 0)"
+                        f" / sum by (model) (rate({AGENT}bands_total[15m]))",
+                        "{{model}}",
+                    )
+                ],
+                "percentunit",
+            ),
+            panel(
+                "Answers by band (auto: routed, review: a person looks)",
+                [
+                    q(
+                        f"sum by (band, reason) (rate({AGENT}bands_total[15m]))",
+                        "{{band}} {{reason}}",
+                    )
+                ],
+                "ops",
+            ),
+            panel(
+                "Familiarity quantiles by model",
+                quantiles(f"{AGENT}familiarity", "model", "15m"),
+                "percentunit",
+            ),
             panel("Predicted category mix", [q(CATEGORY_SHARE, "{{category}}")], "percentunit"),
             panel(
                 "Training category mix (drift baseline)",

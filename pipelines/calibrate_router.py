@@ -1,14 +1,14 @@
 """Pick the SVM-confidence threshold below which the agent escalates a ticket to the transformer.
 
-On the validation split (never the test split): simulate the agent's policy for every candidate
-threshold (long tickets always go to the transformer; others to the SVM, escalated when its
-confidence is below the threshold) and keep the threshold with the best accuracy whose
-transformer share stays within the budget, less some headroom. The hand-written live-style set is
-scored the same way (non-English tickets always go to the transformer there, as in the agent) and
-weighs `router.live_weight` in the choice: the validation split is large but stripped like the
-training data, the live set small but written like real tickets. The traffic budget is measured
-on the validation split. The register stage stores the result as tags on the SVM version, and
-the agent reads it from there.
+On the validation split (never the test split): replay the agent's routing rule (`contract.routing`:
+non-English, long or complex tickets always go to the transformer; others to the SVM, escalated when
+its confidence is below the threshold) for every candidate threshold and keep the threshold with the
+best accuracy whose transformer share stays within the budget, less some headroom. The hand-written
+live-style set is replayed the same way, with each ticket's labelled language, and weighs
+`router.live_weight` in the choice: the validation split is large but stripped like the training
+data, the live set small but written like real tickets. The traffic budget is measured on the
+validation split. The register stage stores the result as tags on the SVM version, and the agent
+reads it from there.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
+from contract.routing import Policy, escalates, forced_to_transformer
 from pipelines.cli import StageError, run
+from pipelines.evaluate import read_live
 from pipelines.params import Params, PipelineSettings, load_params
 from pipelines.prepare import read_split
 
@@ -44,7 +46,20 @@ def load_probs(metrics_dir: Path, kind: str, split: str) -> tuple[np.ndarray, np
 
 def routed(threshold: float, svm_conf: np.ndarray, forced: np.ndarray) -> np.ndarray:
     """Which tickets the agent's policy sends to the transformer at this threshold."""
-    return forced | (svm_conf < threshold)
+    return forced | escalates(svm_conf, threshold)
+
+
+def forced_rows(texts: list[str], languages: list[str], params: Params) -> np.ndarray:
+    """What contract.routing sends to the transformer before any SVM answer, row by row."""
+    policy = routing_policy(params)
+    return np.array(
+        [forced_to_transformer(t, lang, policy) for t, lang in zip(texts, languages, strict=True)],
+        dtype=bool,
+    )
+
+
+def routing_policy(params: Params, threshold: float = 0.0) -> Policy:
+    return Policy(threshold, params.router.long_words, params.router.complexity_max)
 
 
 def policy_accuracy(to_transformer: np.ndarray, svm_ok: np.ndarray, tr_ok: np.ndarray) -> float:
@@ -68,12 +83,12 @@ def sweep(
     return rows
 
 
-def calibrate(splits_dir: Path, metrics_dir: Path, params: Params) -> dict:
+def calibrate(splits_dir: Path, metrics_dir: Path, params: Params, live_path: Path) -> dict:
     svm_probs, svm_ok = load_probs(metrics_dir, "svm", "val")
     _, tr_ok = load_probs(metrics_dir, "transformer", "val")
     texts, _ = read_split(splits_dir, "val")
     long_words = params.router.long_words
-    forced = np.array([len(t.split()) > long_words for t in texts])
+    forced = forced_rows(texts, ["en"] * len(texts), params)  # the splits are English
     rows = sweep(svm_probs.max(axis=1), svm_ok, tr_ok, forced)
 
     live_svm = load_npz(metrics_dir, "svm", "live")
@@ -83,9 +98,11 @@ def calibrate(splits_dir: Path, metrics_dir: Path, params: Params) -> dict:
     )
     live_languages = live_svm["languages"]
     live_conf = live_svm["probs"].max(axis=1)
+    live = read_live(live_path)
+    live_forced = forced_rows(live["text"].tolist(), live["language"].tolist(), params)
     weight = params.router.live_weight
     for row in rows:
-        to_transformer = routed(row["threshold"], live_conf, live_languages != "en")
+        to_transformer = routed(row["threshold"], live_conf, live_forced)
         row["live_accuracy"] = policy_accuracy(to_transformer, live_svm_ok, live_tr_ok)
         row["score"] = (1 - weight) * row["accuracy"] + weight * row["live_accuracy"]
 
@@ -96,6 +113,7 @@ def calibrate(splits_dir: Path, metrics_dir: Path, params: Params) -> dict:
     result = {
         "svm_threshold": best["threshold"],
         "long_words": long_words,
+        "complexity_max": params.router.complexity_max,
         "transformer_budget": budget,
         "budget_headroom": params.router.budget_headroom,
         "live_weight": weight,
@@ -129,7 +147,12 @@ def calibrate(splits_dir: Path, metrics_dir: Path, params: Params) -> dict:
 
 def main() -> None:
     settings = PipelineSettings()
-    calibrate(settings.splits_dir, settings.metrics_dir, load_params(settings.params_file))
+    calibrate(
+        settings.splits_dir,
+        settings.metrics_dir,
+        load_params(settings.params_file),
+        settings.live_path,
+    )
 
 
 if __name__ == "__main__":

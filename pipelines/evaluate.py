@@ -2,9 +2,9 @@
 
 Writes `metrics/<kind>.json` (top-level accuracy, macro_f1, weighted_f1, ece, per-class figures,
 latency, and accuracy per language on the hand-written live-style set), a confusion matrix as JSON
-and PNG, and `metrics/<kind>_{val,test,live}_probs.npz`, which the router calibration and the
-router benchmark read. The test split says little about tickets as people write them, hence the
-live-style figures next to it.
+and PNG, and `metrics/<kind>_{val,test,live,live_holdout}_probs.npz` (probabilities and
+familiarity), which the router and band calibrations and the router benchmark read. The test
+split says little about tickets as people write them, hence the live-style figures next to it.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 
 import matplotlib
 import mlflow.pyfunc
+import mlflow.sklearn
 import numpy as np
 import pandas as pd
 from sklearn.metrics import (
@@ -26,7 +27,9 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
+from contract.familiarity import Scores, VocabularyFamiliarity
 from pipelines.cli import StageError, run
+from pipelines.model_dir import FAMILIARITY_COLUMN
 from pipelines.params import PipelineSettings, load_params
 from pipelines.prepare import read_split
 
@@ -34,8 +37,31 @@ log = logging.getLogger("pipelines.evaluate")
 KINDS = ("svm", "transformer")
 
 
-def predict_proba(model, texts: list[str]) -> np.ndarray:
-    return np.asarray(model.predict(pd.DataFrame({"text": texts})), dtype=np.float64)
+class ServedScorer:
+    """Probabilities and familiarity exactly as the predictor of this kind computes them.
+
+    The transformer's pyfunc runs the served int8 graph (contract.transformer_runtime); the SVM's
+    familiarity comes from the same contract function the SVM predictor calls.
+    """
+
+    def __init__(self, kind: str, model_dir: Path) -> None:
+        self.model = mlflow.pyfunc.load_model(str(model_dir))
+        self.labels = self.model.metadata.metadata["callcenterai"]["labels"]
+        self.vocabulary = None
+        if kind == "svm":
+            self.vocabulary = VocabularyFamiliarity(mlflow.sklearn.load_model(str(model_dir)))
+
+    def __call__(self, texts: list[str]) -> Scores:
+        out = self.model.predict(pd.DataFrame({"text": texts}))
+        if isinstance(out, pd.DataFrame) and FAMILIARITY_COLUMN in out:
+            familiarity = out.pop(FAMILIARITY_COLUMN).to_numpy(np.float32)
+            return Scores(out[self.labels].to_numpy(np.float64), familiarity)
+        familiarity = self.vocabulary(texts) if self.vocabulary else np.zeros(len(texts))
+        return Scores(np.asarray(out, dtype=np.float64), familiarity.astype(np.float32))
+
+
+def predict_proba(scorer: ServedScorer, texts: list[str]) -> np.ndarray:
+    return scorer(texts).probabilities
 
 
 def expected_calibration_error(probs: np.ndarray, correct: np.ndarray, bins: int = 15) -> float:
@@ -116,17 +142,37 @@ def live_report(probs: np.ndarray, labels: list[str], live: pd.DataFrame) -> dic
     }
 
 
+def save_scores(path: Path, scores: Scores, truth: list[str], labels: list[str], **extra) -> None:
+    """Per-split probabilities and familiarity, for the router and band calibration (val, live)
+    and the router benchmark (test). String arrays: object arrays would need pickle to load."""
+    np.savez_compressed(
+        path,
+        probs=scores.probabilities.astype(np.float32),
+        familiarity=scores.familiarity.astype(np.float32),
+        truth=np.array(truth),
+        labels=np.array(labels),
+        **{key: np.array(value) for key, value in extra.items()},
+    )
+
+
 def evaluate(
-    kind: str, model_dir: Path, splits_dir: Path, metrics_dir: Path, live_path: Path
+    kind: str,
+    model_dir: Path,
+    splits_dir: Path,
+    metrics_dir: Path,
+    live_path: Path,
+    holdout_path: Path | None = None,
 ) -> dict:
     if not (model_dir / "MLmodel").is_file():
         raise StageError(f"{model_dir}: no trained model; run the train_{kind} stage first")
-    model = mlflow.pyfunc.load_model(str(model_dir))
-    labels = model.metadata.metadata["callcenterai"]["labels"]
+    metrics_dir.mkdir(parents=True, exist_ok=True)
+    scorer = ServedScorer(kind, model_dir)
+    labels = scorer.labels
     texts, truth = read_split(splits_dir, "test")
     started = time.perf_counter()
-    probs = predict_proba(model, texts)
+    test_scores = scorer(texts)
     scoring_s = time.perf_counter() - started
+    probs = test_scores.probabilities
     predicted = [labels[i] for i in probs.argmax(axis=1)]
     correct = np.array(predicted) == np.array(truth)
     precision, recall, f1, support = precision_recall_fscore_support(
@@ -140,6 +186,7 @@ def evaluate(
         "ece": round(expected_calibration_error(probs, correct), 4),
         "test_rows": len(texts),
         "scoring_seconds": round(scoring_s, 2),
+        "scored": "served artefact (int8 ONNX)" if kind == "transformer" else "served pipeline",
         "per_class": {
             label: {
                 "precision": round(float(precision[i]), 4),
@@ -149,15 +196,25 @@ def evaluate(
             }
             for i, label in enumerate(labels)
         },
-        "latency": measure_latency(model, texts[:64]),
+        "latency": measure_latency(scorer, texts[:64]),
     }
-    live = read_live(live_path)
-    live_probs = predict_proba(model, live["text"].tolist())
-    report["live"] = live_report(live_probs, labels, live)
+    live_sets = {"live": live_path}
+    if holdout_path is not None and holdout_path.is_file():
+        live_sets["live_holdout"] = holdout_path
+    for name, path in live_sets.items():
+        live = read_live(path)
+        live_scores = scorer(live["text"].tolist())
+        report[name] = live_report(live_scores.probabilities, labels, live)
+        save_scores(
+            metrics_dir / f"{kind}_{name}_probs.npz",
+            live_scores,
+            live["label"].tolist(),
+            labels,
+            languages=live["language"].tolist(),
+        )
     training = model_dir / "training.json"
     if training.is_file():
         report["training"] = json.loads(training.read_text())
-    metrics_dir.mkdir(parents=True, exist_ok=True)
     (metrics_dir / f"{kind}.json").write_text(json.dumps(report, indent=2))
     (metrics_dir / f"{kind}_confusion.json").write_text(
         json.dumps({"labels": labels, "matrix": matrix.tolist()}, indent=2)
@@ -168,25 +225,9 @@ def evaluate(
         f"{kind}: accuracy {report['accuracy']:.3f}",
         metrics_dir / f"{kind}_confusion.png",
     )
-    # Probabilities per split, for the router calibration (val) and the router benchmark (test).
     val_texts, val_truth = read_split(splits_dir, "val")
-    for split, split_probs, split_truth in (
-        ("val", predict_proba(model, val_texts), val_truth),
-        ("test", probs, truth),
-    ):
-        np.savez_compressed(
-            metrics_dir / f"{kind}_{split}_probs.npz",
-            probs=split_probs.astype(np.float32),
-            truth=np.array(split_truth),
-            labels=np.array(labels),
-        )
-    np.savez_compressed(
-        metrics_dir / f"{kind}_live_probs.npz",
-        probs=live_probs.astype(np.float32),
-        truth=np.array(live["label"].tolist()),  # str arrays: object arrays need pickle to load
-        labels=np.array(labels),
-        languages=np.array(live["language"].tolist()),
-    )
+    save_scores(metrics_dir / f"{kind}_val_probs.npz", scorer(val_texts), val_truth, labels)
+    save_scores(metrics_dir / f"{kind}_test_probs.npz", test_scores, truth, labels)
     log.info(
         "%s: accuracy %.4f, macro-F1 %.4f, ECE %.4f; live-style %s",
         kind,
@@ -208,6 +249,7 @@ def main() -> None:
             settings.splits_dir,
             settings.metrics_dir,
             settings.live_path,
+            settings.live_holdout_path,
         )
 
 

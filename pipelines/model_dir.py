@@ -29,10 +29,14 @@ def model_metadata(kind: str, labels: list[str], **extra: object) -> dict:
     }
 
 
-def text_signature(labels: list[str]):
-    """Signature: a `text` column in, one probability column per class out."""
+FAMILIARITY_COLUMN = "familiarity"
+
+
+def text_signature(labels: list[str], familiarity: bool = False):
+    """Signature: a `text` column in, one probability column per class (+ familiarity) out."""
+    columns = list(labels) + ([FAMILIARITY_COLUMN] if familiarity else [])
     return infer_signature(
-        INPUT_EXAMPLE, pd.DataFrame([[1.0 / len(labels)] * len(labels)], columns=labels)
+        INPUT_EXAMPLE, pd.DataFrame([[1.0 / len(labels)] * len(columns)], columns=columns)
     )
 
 

@@ -62,6 +62,17 @@ class TransformerParams(BaseModel):
     # or AMX, ~15x slower where torch has to emulate it (AVX2 only); "auto" asks the CPU.
     # The weights stay float32, so export and serving are unchanged.
     bf16: bool | Literal["auto"] = "auto"
+    # e5 was trained with "query: " before every input; "" feeds the normalised text alone.
+    input_prefix: str = ""
+    # Code-switching augmentation (CoSDA-ML): this share of the training rows is seen, each
+    # epoch, with glossary words swapped into French or Arabic and a greeting/closing added.
+    code_switch_share: float = Field(0.0, ge=0, le=1)
+    code_switch_rate: float = Field(0.5, ge=0, le=1)  # share of glossary words swapped
+    glossary: Path = Path("data/augment/glossary.csv")
+    # Familiarity bank: this many training tickets (stratified) embedded by the served graph;
+    # a ticket's familiarity is its mean similarity to its k nearest bank tickets of its class.
+    familiarity_bank: int = Field(8000, ge=0)
+    familiarity_k: int = Field(10, ge=1)
 
 
 class RouterParams(BaseModel):
@@ -71,8 +82,19 @@ class RouterParams(BaseModel):
     # complex tickets), and the validation share is itself a sample estimate.
     budget_headroom: float = Field(0.02, ge=0, le=1)
     long_words: int = 120
+    complexity_max: float = Field(0.6, ge=0, le=1)  # contract.routing.complexity above this
     # Weight of the hand-written live-style set against the validation split when the
     # threshold is chosen (0: validation split only).
+    live_weight: float = Field(0.25, ge=0, le=1)
+
+
+class BandParams(BaseModel):
+    # Answers in the `auto` band must reach this accuracy on the validation split...
+    target_accuracy: float = Field(0.95, gt=0, le=1)
+    # ...and this one on the development live set (data/live), where the models meet text
+    # unlike their training file.
+    live_target_accuracy: float = Field(0.95, gt=0, le=1)
+    # Weight of the live set's auto share when two threshold pairs both meet the targets.
     live_weight: float = Field(0.25, ge=0, le=1)
 
 
@@ -91,6 +113,7 @@ class Params(BaseModel):
     svm: SvmParams = SvmParams()
     transformer: TransformerParams = TransformerParams()
     router: RouterParams = RouterParams()
+    bands: BandParams = BandParams()
     registry: RegistryParams = RegistryParams()
 
 
@@ -108,6 +131,8 @@ class PipelineSettings(BaseSettings):
     metrics_dir: Path = Path("metrics")
     # Hand-written live-style tickets (text, label, language), scored next to the test split.
     live_path: Path = Path("data/live/live_tickets.csv")
+    # A second live-style set for reporting and the gate's guard only: nothing is tuned on it.
+    live_holdout_path: Path = Path("data/live_holdout/holdout_tickets.csv")
     cache_dir: Path = Path(".cache/base_models")
 
 

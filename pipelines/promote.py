@@ -22,6 +22,8 @@ from pipelines.params import PipelineSettings, load_params
 log = logging.getLogger("pipelines.promote")
 PRODUCTION = "production"
 STAGING = "staging"
+# Live-style sets the gate guards: the development set (data/live) and the held-out one.
+LIVE_SETS = ("live", "live_holdout")
 
 
 @dataclass
@@ -43,7 +45,7 @@ def _alias_version(client: MlflowClient, name: str, alias: str) -> str | None:
 class RunFacts:
     accuracy: float
     split: str | None
-    live_accuracy: float | None
+    live_accuracy: dict[str, float | None]
 
 
 def _run_facts(client: MlflowClient, name: str, version: str) -> RunFacts:
@@ -56,7 +58,7 @@ def _run_facts(client: MlflowClient, name: str, version: str) -> RunFacts:
     return RunFacts(
         run_data.metrics["test_accuracy"],
         run_data.tags.get("split_sha256"),
-        run_data.metrics.get("live_accuracy"),
+        {name: run_data.metrics.get(f"{name}_accuracy") for name in LIVE_SETS},
     )
 
 
@@ -91,20 +93,22 @@ def promote(
                 version,
                 current,
             )
-        # Versions registered before the live-style set existed have no live figure: not judged.
-        if (
-            max_live_drop is not None
-            and facts.live_accuracy is not None
-            and prod.live_accuracy is not None
-            and facts.live_accuracy < prod.live_accuracy - max_live_drop
-        ):
-            return Decision(
-                False,
-                f"v{version} live-style accuracy {facts.live_accuracy:.4f} is more than "
-                f"{max_live_drop} below production v{current} ({prod.live_accuracy:.4f})",
-                version,
-                current,
-            )
+        # A version registered before a live-style set existed has no figure for it: not judged.
+        for live in LIVE_SETS:
+            candidate, production = facts.live_accuracy[live], prod.live_accuracy[live]
+            if (
+                max_live_drop is not None
+                and candidate is not None
+                and production is not None
+                and candidate < production - max_live_drop
+            ):
+                return Decision(
+                    False,
+                    f"v{version} {live} accuracy {candidate:.4f} is more than "
+                    f"{max_live_drop} below production v{current} ({production:.4f})",
+                    version,
+                    current,
+                )
     client.set_registered_model_alias(name, PRODUCTION, version)
     if current is not None:
         client.set_model_version_tag(name, version, "previous_production", current)

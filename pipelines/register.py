@@ -18,9 +18,10 @@ import mlflow
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
+from contract.bands import BandPolicy
 from pipelines.cli import StageError, run
 from pipelines.params import Params, PipelineSettings, load_params
-from pipelines.promote import STAGING, Decision, promote
+from pipelines.promote import LIVE_SETS, STAGING, Decision, promote
 
 log = logging.getLogger("pipelines.register")
 DEFAULT_TRACKING_URI = "http://127.0.0.1:5000"
@@ -37,11 +38,12 @@ def flat_metrics(report: dict) -> dict[str, float]:
         metrics[f"test_f1_{_metric_name(label)}"] = row["f1"]
     for key, value in report.get("latency", {}).items():
         metrics[f"latency_{key}"] = value
-    live = report.get("live", {})
-    if "accuracy" in live:
-        metrics["live_accuracy"] = live["accuracy"]
-    for language, accuracy in live.get("by_language", {}).items():
-        metrics[f"live_accuracy_{_metric_name(language)}"] = accuracy
+    for name in LIVE_SETS:  # the development live set and the held-out one
+        live = report.get(name, {})
+        if "accuracy" in live:
+            metrics[f"{name}_accuracy"] = live["accuracy"]
+        for language, accuracy in live.get("by_language", {}).items():
+            metrics[f"{name}_accuracy_{_metric_name(language)}"] = accuracy
     for key, value in report.get("training", {}).items():
         if isinstance(value, int | float):
             metrics[f"training_{key}"] = value
@@ -111,8 +113,18 @@ def router_tags(metrics_dir: Path) -> dict[str, str]:
     router = json.loads(path.read_text())
     return {
         f"router.{key}": str(router[key])
-        for key in ("svm_threshold", "long_words", "transformer_budget")
+        for key in ("svm_threshold", "long_words", "complexity_max", "transformer_budget")
+        if key in router
     }
+
+
+def band_tags(metrics_dir: Path, kind: str) -> dict[str, str]:
+    """Each version carries its own `auto`-band thresholds (contract.bands), as calibrated."""
+    path = metrics_dir / "bands.json"
+    if not path.is_file():
+        return {}
+    chosen = json.loads(path.read_text())["policies"][kind]
+    return BandPolicy(chosen["confidence"], chosen["familiarity"]).tags()
 
 
 def register_all(settings: PipelineSettings, params: Params) -> dict[str, Decision]:
@@ -130,7 +142,10 @@ def register_all(settings: PipelineSettings, params: Params) -> dict[str, Decisi
             settings.metrics_dir,
             settings.splits_dir,
             params,
-            router_tags(settings.metrics_dir) if kind == "svm" else None,
+            {
+                **(router_tags(settings.metrics_dir) if kind == "svm" else {}),
+                **band_tags(settings.metrics_dir, kind),
+            },
         )
         decisions[kind] = promote(
             client,

@@ -27,6 +27,8 @@ from transformers import (
 )
 
 from contract.normalize import normalize
+from contract.transformer_runtime import BANK_FILE, TicketEncoder
+from pipelines.augment import CodeSwitcher, read_glossary
 from pipelines.base_models import build_base_model
 from pipelines.cli import run
 from pipelines.model_dir import INPUT_EXAMPLE, fresh_dir, model_metadata, text_signature
@@ -74,15 +76,22 @@ def predict_logits(model, encoded: list[list[int]], pad_id: int, batch_size: int
 def export_onnx(model, tokenizer, out_dir: Path, int8: bool) -> Path:
     """ONNX Runtime (int8 weights) is several times faster than eager PyTorch on CPU."""
 
-    class Logits(torch.nn.Module):
+    class LogitsAndEmbedding(torch.nn.Module):
+        """Logits, and the masked mean of the last hidden states for the familiarity signal."""
+
         def __init__(self, inner) -> None:
             super().__init__()
             self.inner = inner
 
         def forward(self, input_ids, attention_mask):
-            return self.inner(input_ids=input_ids, attention_mask=attention_mask).logits
+            out = self.inner(
+                input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True
+            )
+            weights = attention_mask.unsqueeze(-1).to(out.hidden_states[-1].dtype)
+            pooled = (out.hidden_states[-1] * weights).sum(1) / weights.sum(1).clamp(min=1)
+            return out.logits, torch.nn.functional.normalize(pooled, dim=-1)
 
-    wrapper = Logits(model).eval()
+    wrapper = LogitsAndEmbedding(model).eval()
     sample = tokenizer(["reset my password please"], return_tensors="pt")
     fp32 = out_dir / "model.fp32.onnx"
     torch.onnx.export(
@@ -90,11 +99,12 @@ def export_onnx(model, tokenizer, out_dir: Path, int8: bool) -> Path:
         (sample["input_ids"], sample["attention_mask"]),
         str(fp32),
         input_names=["input_ids", "attention_mask"],
-        output_names=["logits"],
+        output_names=["logits", "embedding"],
         dynamic_axes={
             "input_ids": {0: "batch", 1: "sequence"},
             "attention_mask": {0: "batch", 1: "sequence"},
             "logits": {0: "batch"},
+            "embedding": {0: "batch"},
         },
         opset_version=17,
         dynamo=False,
@@ -128,6 +138,65 @@ def use_bf16(setting: bool | str) -> bool:
     return torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
 
 
+def code_switched(texts: list[str], p: TransformerParams, encode) -> dict[str, list[list[int]]]:
+    """Token ids of one code-switched copy of every training text per language, or none."""
+    if not p.code_switch_share:
+        return {}
+    switcher = CodeSwitcher(read_glossary(p.glossary), p.code_switch_rate, p.seed)
+    variants = switcher.variants([normalize(t) for t in texts])
+    return {lang: encode(switched) for lang, switched in variants.items()}
+
+
+def pick_variant(
+    row: int,
+    encoded: list[list[int]],
+    switched: dict[str, list[list[int]]],
+    share: float,
+    rng: random.Random,
+) -> list[int]:
+    """The original ticket, or (with probability `share`) one of its code-switched copies."""
+    if switched and rng.random() < share:
+        return switched[rng.choice(sorted(switched))][row]
+    return encoded[row]
+
+
+def build_bank(
+    root: Path,
+    onnx_name: str,
+    texts: list[str],
+    targets: list[str],
+    labels: list[str],
+    p: TransformerParams,
+) -> Path:
+    """Embed a stratified sample of the training tickets with the graph that will be served.
+
+    The served (int8) graph, not the PyTorch weights: familiarity compares a live ticket's
+    served embedding with these, so both sides must come from the same arithmetic.
+    """
+    rng = np.random.default_rng(p.seed)
+    size = min(p.familiarity_bank, len(texts))
+    by_label = {label: [i for i, t in enumerate(targets) if t == label] for label in labels}
+    chosen: list[int] = []
+    for rows in by_label.values():  # each class keeps its share, and at least k examples
+        quota = max(min(p.familiarity_k, len(rows)), round(size * len(rows) / len(texts)))
+        chosen += rng.choice(rows, size=min(quota, len(rows)), replace=False).tolist()
+    encoder = TicketEncoder(root, backend="onnx", onnx_file=onnx_name)
+    embeddings = []
+    for start in tqdm(
+        range(0, len(chosen), 256), desc="familiarity bank", file=sys.stderr, mininterval=30
+    ):
+        _, batch = encoder.logits_and_embeddings([texts[i] for i in chosen[start : start + 256]])
+        embeddings.append(batch)
+    path = root / "artifacts" / BANK_FILE
+    np.savez_compressed(
+        path,
+        embeddings=np.vstack(embeddings).astype(np.float16),
+        labels=np.array([labels.index(targets[i]) for i in chosen], dtype=np.int16),
+    )
+    log.info("familiarity bank: %d training tickets embedded", len(chosen))
+    return path
+
+
 def train(splits_dir: Path, out_dir: Path, params: Params, cache_dir: Path) -> Path:
     p: TransformerParams = params.transformer
     if p.threads:
@@ -146,6 +215,8 @@ def train(splits_dir: Path, out_dir: Path, params: Params, cache_dir: Path) -> P
         label2id=label_id,
     )
     model.config.callcenter_max_length = p.max_length
+    model.config.callcenter_input_prefix = p.input_prefix
+    model.config.callcenter_familiarity_k = p.familiarity_k
     if p.freeze_embeddings:
         model.base_model.embeddings.word_embeddings.weight.requires_grad_(False)
 
@@ -158,11 +229,12 @@ def train(splits_dir: Path, out_dir: Path, params: Params, cache_dir: Path) -> P
         keep = rng.sample(range(len(texts)), min(p.max_train_samples, len(texts)))
         texts, targets = [texts[i] for i in keep], [targets[i] for i in keep]
     encode = lambda batch: tokenizer(  # noqa: E731
-        [normalize(t) for t in batch], truncation=True, max_length=p.max_length
+        [p.input_prefix + normalize(t) for t in batch], truncation=True, max_length=p.max_length
     )["input_ids"]
     encoded = encode(texts)
     y = torch.tensor([label_id[t] for t in targets])
     lengths = [len(e) for e in encoded]
+    switched = code_switched(texts, p, encode)
 
     steps_per_epoch = math.ceil(len(encoded) / p.batch_size)
     total = math.ceil(steps_per_epoch * p.epochs)
@@ -173,7 +245,7 @@ def train(splits_dir: Path, out_dir: Path, params: Params, cache_dir: Path) -> P
     schedule = get_linear_schedule_with_warmup(optimizer, int(total * p.warmup_ratio), total)
     bf16 = use_bf16(p.bf16)
     log.info(
-        "fine-tuning %s on %d tickets (%s): %d steps, batch %d, max length %d%s",
+        "fine-tuning %s on %d tickets (%s): %d steps, batch %d, max length %d%s%s",
         p.base_model,
         len(encoded),
         "+".join(p.fit_splits),
@@ -181,6 +253,7 @@ def train(splits_dir: Path, out_dir: Path, params: Params, cache_dir: Path) -> P
         p.batch_size,
         p.max_length,
         ", bfloat16 autocast" if bf16 else ", float32",
+        f", {p.code_switch_share:.0%} of rows code-switched" if switched else "",
     )
     model.train()
     started = time.perf_counter()
@@ -190,7 +263,8 @@ def train(splits_dir: Path, out_dir: Path, params: Params, cache_dir: Path) -> P
     )
     while step < total:
         for batch in bucketed_batches(lengths, p.batch_size, rng):
-            inputs = collate([encoded[i] for i in batch], tokenizer.pad_token_id)
+            rows = [pick_variant(i, encoded, switched, p.code_switch_share, rng) for i in batch]
+            inputs = collate(rows, tokenizer.pad_token_id)
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
                 loss = model(**inputs, labels=y[batch]).loss
             loss.backward()
@@ -219,16 +293,18 @@ def train(splits_dir: Path, out_dir: Path, params: Params, cache_dir: Path) -> P
     )
 
     with tempfile.TemporaryDirectory() as tmp:
-        hf_dir = Path(tmp) / "hf"
+        staged = Path(tmp) / "artifacts"  # the layout MLflow gives the saved model's artifacts
+        hf_dir = staged / "hf"
         model.save_pretrained(hf_dir)
         tokenizer.save_pretrained(hf_dir)
-        onnx_path = export_onnx(model, tokenizer, Path(tmp), p.onnx_int8)
+        onnx_path = export_onnx(model, tokenizer, staged, p.onnx_int8)
+        bank_path = build_bank(Path(tmp), onnx_path.name, texts, targets, labels, p)
         mlflow.pyfunc.save_model(
             fresh_dir(out_dir),
             python_model=str(Path(__file__).with_name("transformer_pyfunc.py")),
-            artifacts={"hf": str(hf_dir), "onnx": str(onnx_path)},
+            artifacts={"hf": str(hf_dir), "onnx": str(onnx_path), "bank": str(bank_path)},
             code_paths=[str(Path(__file__).parents[1] / "contract")],
-            signature=text_signature(labels),
+            signature=text_signature(labels, familiarity=True),
             input_example=INPUT_EXAMPLE,
             metadata=model_metadata(
                 "transformer",
@@ -247,6 +323,9 @@ def train(splits_dir: Path, out_dir: Path, params: Params, cache_dir: Path) -> P
                 "train_seconds": round(seconds, 1),
                 "val_accuracy": round(val_accuracy, 4),
                 "val_in_sample": in_sample,
+                "code_switch_share": p.code_switch_share if switched else 0.0,
+                "input_prefix": p.input_prefix,
+                "familiarity_bank": p.familiarity_bank,
             }
         )
     )

@@ -15,6 +15,12 @@ CONFIDENCE = Histogram(
     ["model_name"],
     buckets=(0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0),
 )
+FAMILIARITY = Histogram(
+    "callcenter_predictor_familiarity",
+    "How familiar tickets look to the model (contract.familiarity): low means unlike training.",
+    ["model_name"],
+    buckets=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 1.0),
+)
 BATCH_SIZE = Histogram(
     "callcenter_predictor_batch_size",
     "Texts per model call after micro-batching.",

@@ -16,11 +16,13 @@ import numpy as np
 from kserve.errors import InvalidInput
 from kserve.protocol.infer_type import InferRequest, InferResponse
 
+from contract.familiarity import Scores
 from predictors.batching import MicroBatcher
 from predictors.loading import fetch
 from predictors.metrics import (
     BATCH_SIZE,
     CONFIDENCE,
+    FAMILIARITY,
     INVALID_REQUESTS,
     MODEL_INFO,
     PREDICTIONS,
@@ -42,7 +44,7 @@ log = logging.getLogger("predictors")
 
 class TicketClassifier(kserve.Model):
     kind = "base"
-    releases_gil = True  # whether predict_proba lets other threads run (see predictors.batching)
+    releases_gil = True  # whether score lets other threads run (see predictors.batching)
 
     def __init__(self, settings: PredictorSettings) -> None:
         super().__init__(settings.model_name)
@@ -54,7 +56,7 @@ class TicketClassifier(kserve.Model):
         self._loader: threading.Thread | None = None
         self._first_attempt = threading.Event()
         self.batcher = MicroBatcher(
-            self.predict_proba,
+            self.score,
             settings.batch_max_size,
             settings.batch_max_wait_ms,
             observe=lambda n: BATCH_SIZE.labels(self.name).observe(n),
@@ -65,8 +67,12 @@ class TicketClassifier(kserve.Model):
     def load_files(self, path: Path, metadata: dict) -> None:
         raise NotImplementedError
 
-    def predict_proba(self, texts: list[str]) -> np.ndarray:
+    def score(self, texts: list[str]) -> Scores:
+        """Class probabilities and how familiar each text looks (contract.familiarity)."""
         raise NotImplementedError
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        return self.score(texts).probabilities
 
     # -- KServe hooks -------------------------------------------------------------------------
     def load(self) -> bool:
@@ -133,11 +139,14 @@ class TicketClassifier(kserve.Model):
             INVALID_REQUESTS.labels(self.name).inc()
             log.info("%s: refused request: %s", self.name, exc)
             raise
-        probabilities = await self.batcher.submit(texts)
-        prediction = to_prediction(probabilities, self.classes)
-        for label, confidence in zip(prediction.labels, prediction.confidence, strict=True):
+        scores = await self.batcher.submit(texts)
+        prediction = to_prediction(scores.probabilities, self.classes, scores.familiarity)
+        for label, confidence, familiarity in zip(
+            prediction.labels, prediction.confidence, prediction.familiarity, strict=True
+        ):
             PREDICTIONS.labels(self.name, label).inc()
             CONFIDENCE.labels(self.name).observe(float(confidence))
+            FAMILIARITY.labels(self.name).observe(float(familiarity))
         if self.settings.log_requests:
             # Sizes and outcomes only: ticket text may hold personal data.
             log.info("%s: %d texts -> %s", self.name, len(texts), prediction.labels)

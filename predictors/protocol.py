@@ -1,7 +1,8 @@
 """Request parsing, validation and response building shared by both predictors.
 
 The contract (README): input `text` BYTES [N]; outputs `label` BYTES [N], `confidence` FP32 [N],
-`probabilities` FP32 [N, C]; response parameters name the classes, model and registry version.
+`probabilities` FP32 [N, C], `familiarity` FP32 [N] (contract.familiarity); response
+parameters name the classes, model and registry version.
 v1 `{"instances": [...]}` gets the same content as `{"predictions": [...]}`.
 """
 
@@ -85,14 +86,18 @@ class Prediction:
     labels: list[str]
     confidence: np.ndarray
     probabilities: np.ndarray
+    familiarity: np.ndarray
 
 
-def to_prediction(probabilities: np.ndarray, classes: list[str]) -> Prediction:
+def to_prediction(
+    probabilities: np.ndarray, classes: list[str], familiarity: np.ndarray
+) -> Prediction:
     best = probabilities.argmax(axis=1)
     return Prediction(
         [classes[i] for i in best],
         probabilities[np.arange(len(best)), best].astype(np.float32),
         probabilities.astype(np.float32),
+        np.asarray(familiarity, dtype=np.float32),
     )
 
 
@@ -104,6 +109,7 @@ def v2_response(
         InferOutput("label", [n], "BYTES", prediction.labels),
         InferOutput("confidence", [n], "FP32", prediction.confidence.tolist()),
         InferOutput("probabilities", [n, c], "FP32", prediction.probabilities.ravel().tolist()),
+        InferOutput("familiarity", [n], "FP32", prediction.familiarity.tolist()),
     ]
     return InferResponse(
         response_id=request.id or "",
@@ -117,9 +123,18 @@ def v2_response(
 def v1_response(prediction: Prediction, model: str, version: str | None, classes: list) -> dict:
     return {
         "predictions": [
-            {"label": label, "confidence": float(conf), "probabilities": probs.tolist()}
-            for label, conf, probs in zip(
-                prediction.labels, prediction.confidence, prediction.probabilities, strict=True
+            {
+                "label": label,
+                "confidence": float(conf),
+                "probabilities": probs.tolist(),
+                "familiarity": float(familiar),
+            }
+            for label, conf, probs, familiar in zip(
+                prediction.labels,
+                prediction.confidence,
+                prediction.probabilities,
+                prediction.familiarity,
+                strict=True,
             )
         ],
         "classes": classes,
@@ -135,5 +150,6 @@ def metadata_types(n_classes: int) -> tuple[list[dict], list[dict]]:
         {"name": "label", "datatype": "BYTES", "shape": [-1]},
         {"name": "confidence", "datatype": "FP32", "shape": [-1]},
         {"name": "probabilities", "datatype": "FP32", "shape": [-1, n_classes]},
+        {"name": "familiarity", "datatype": "FP32", "shape": [-1]},
     ]
     return inputs, outputs

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import sklearn
 
+from contract.familiarity import Scores, VocabularyFamiliarity
 from predictors.model import TicketClassifier
 from predictors.server import serve
 
@@ -24,12 +24,14 @@ class SvmClassifier(TicketClassifier):
         classes = [str(c) for c in self.pipeline.classes_]
         if classes != list(metadata["labels"]):
             raise ValueError(f"{path}: classes {classes} differ from metadata labels")
+        self.familiarity = VocabularyFamiliarity(self.pipeline)
 
-    def predict_proba(self, texts: list[str]) -> np.ndarray:
+    def score(self, texts: list[str]) -> Scores:
         # Inputs come from our own vectoriser, never from users: scikit-learn's per-step input
         # validation (a third of a single-ticket call) checks nothing here.
         with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
-            return self.pipeline.predict_proba(texts)
+            probabilities = self.pipeline.predict_proba(texts)
+        return Scores(probabilities, self.familiarity(texts))
 
 
 if __name__ == "__main__":

@@ -117,6 +117,7 @@ def trained(workdir, tiny_params_file, mlflow_server) -> Path:
         "pipelines.train_transformer",
         "pipelines.evaluate",
         "pipelines.calibrate_router",
+        "pipelines.calibrate_bands",
         "pipelines.register",
     ):
         run_stage(module, env)

@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 
 import httpx
+import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
-from tests.conftest import RecordingProxy, agent, predictor
+from contract.bands import BandPolicy, decide
+from pipelines.calibrate_router import forced_rows
+from pipelines.params import load_params
+from tests.conftest import ROOT, RecordingProxy, agent, predictor
 
 FRENCH = (
     "Bonjour, je n'arrive plus à me connecter à ma messagerie depuis ce matin. Merci de votre aide."
@@ -23,8 +27,23 @@ SECRETS = ["John Smith", "7946 0958", "john.smith@example.com", "4111 1111 1111 
 
 
 @pytest.fixture(scope="module")
-def proxies(svm_server, transformer_server):
-    svm, transformer = RecordingProxy(svm_server.url), RecordingProxy(transformer_server.url)
+def registry_predictors(trained, mlflow_server, tmp_path_factory):
+    """Both predictors loading `production` from the registry, so answers carry its version."""
+    env = {"MLFLOW_TRACKING_URI": mlflow_server}
+    servers = [
+        predictor(
+            kind, f"models:/callcenter-{kind}@production", tmp_path_factory.mktemp(kind), env=env
+        )
+        for kind in ("svm", "transformer")
+    ]
+    yield [server.start() for server in servers]
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def proxies(registry_predictors):
+    svm, transformer = (RecordingProxy(server.url) for server in registry_predictors)
     yield svm, transformer
     svm.close()
     transformer.close()
@@ -76,6 +95,50 @@ def test_threshold_comes_from_the_registry(agent_server, mlflow_server, trained)
     assert float(line.split()[1]) == pytest.approx(float(tags["router.svm_threshold"]))
     body = classify(agent_server, ENGLISH).json()
     assert "calibrated for callcenter-svm" in body["route"]["rationale"]
+
+
+def test_every_answer_has_a_band_and_top_k_consistent_with_its_version(agent_server, mlflow_server):
+    client = MlflowClient(mlflow_server)
+    for text in (ENGLISH, FRENCH, ARABIC):
+        body = classify(agent_server, text).json()
+        assert body["band"] in {"auto", "review"}
+        top = body["top_k"]
+        assert len(top) == 3
+        assert top[0]["category"] == body["category"]
+        assert top[0]["probability"] == pytest.approx(body["confidence"], abs=1e-4)
+        assert [t["probability"] for t in top] == sorted(
+            (t["probability"] for t in top), reverse=True
+        )
+        assert 0.0 <= body["familiarity"] <= 1.0
+        # The band is contract.bands' rule applied with the answering version's own tags.
+        tags = client.get_model_version(body["model"], body["model_version"]).tags
+        policy = BandPolicy.from_tags(tags, "registry")
+        kind = body["model"].removeprefix("callcenter-")
+        expected = decide(
+            body["confidence"],
+            body["familiarity"],
+            policy,
+            kind,
+            body["route"]["decision"] == "escalated"
+            and body["route"]["svm_category"] != body["category"],
+        )
+        assert body["band"] == expected.band, body["route"]["rationale"]
+        assert body["route"]["reasons"][-1]["code"] == expected.code
+    metrics = httpx.get(f"{agent_server.url}/metrics").text
+    assert "callcenter_agent_bands_total{" in metrics
+    assert "callcenter_agent_familiarity_bucket{" in metrics
+
+
+def test_calibration_replays_the_agents_routing(agent_server):
+    """calibrate_router / calibrate_bands decide which tickets the transformer answers with the
+    same contract.routing functions the agent routes with: same decisions on live tickets."""
+    live = pd.read_csv(ROOT / "data" / "live" / "live_tickets.csv", keep_default_na=False)
+    sample = live.groupby("language").head(12)
+    forced = forced_rows(sample["text"].tolist(), sample["language"].tolist(), load_params())
+    for row, expected in zip(sample.itertuples(), forced, strict=True):
+        body = classify(agent_server, row.text, language=row.language).json()
+        decision = body["route"]["decision"]
+        assert (decision == "transformer") == expected, (row.language, body["route"]["rationale"])
 
 
 def test_pii_never_reaches_predictors_or_logs(agent_server, proxies):
@@ -182,7 +245,10 @@ def test_escalation_when_svm_unsure(svm_server, transformer_server, tmp_path):
         body = classify(server, ENGLISH).json()
         assert body["route"]["decision"] == "escalated"
         assert body["model"] == "callcenter-transformer"
-        assert [r["code"] for r in body["route"]["reasons"]] == ["simple", "low_confidence"]
+        codes = [r["code"] for r in body["route"]["reasons"]]
+        # ...and no registry: no calibrated band, so a person reviews it.
+        assert codes == ["simple", "low_confidence", "uncalibrated"]
+        assert body["band"] == "review"
         metrics = httpx.get(f"{server.url}/metrics").text
         assert "callcenter_agent_escalations_total 1.0" in metrics
     finally:
@@ -201,7 +267,7 @@ def test_fallback_and_both_down(trained, tmp_path):
         body = classify(server, FRENCH).json()
         assert body["model"] == "callcenter-svm"
         assert body["route"]["fallback"] is True
-        assert body["route"]["reasons"][-1]["code"] == "fallback"
+        assert [r["code"] for r in body["route"]["reasons"]][-2:] == ["fallback", "uncalibrated"]
         assert httpx.get(f"{server.url}/readyz").status_code == 200
         svm.kill()
         down = classify(server, ENGLISH)
@@ -217,3 +283,49 @@ def test_fallback_and_both_down(trained, tmp_path):
     finally:
         for s in (server, svm, transformer):
             s.stop()
+
+
+def test_policy_follows_the_version_that_answered(proxies, mlflow_server, tmp_path_factory):
+    """Production moves to v2 while the predictors still serve v1 (a rollout in progress): the
+    agent applies v1's calibrated threshold to v1's answers, not production's."""
+    client = MlflowClient(mlflow_server)
+    name = "callcenter-svm"
+    serving = client.get_model_version_by_alias(name, "production")
+    newer = client.create_model_version(
+        name,
+        source=serving.source,
+        run_id=serving.run_id,
+        tags={**serving.tags, "router.svm_threshold": "0.0123", "router.long_words": "120"},
+    )
+    client.set_registered_model_alias(name, "production", newer.version)
+    svm, transformer = proxies
+    front = agent(
+        tmp_path_factory.mktemp("agent-rollout"),
+        svm.url,
+        transformer.url,
+        mlflow_tracking_uri=mlflow_server,
+    ).start()
+    try:
+        wanted = f"calibrated for {name} v{serving.version}"
+        rationale = ""
+        for _ in range(50):  # the answering version's tags load in the background: poll
+            body = httpx.post(f"{front.url}/v1/classify", json={"text": ENGLISH}, timeout=30).json()
+            assert body["model_version"] == serving.version
+            rationale = body["route"]["rationale"]
+            if wanted in rationale:
+                break
+            httpx.get(f"{front.url}/healthz", timeout=5)
+        assert wanted in rationale, rationale
+        threshold = float(serving.tags["router.svm_threshold"])
+        assert f"{threshold:.2f} (" in rationale and "0.01 (" not in rationale
+        # Production's threshold is still what the metrics report for the alias.
+        line = next(
+            x
+            for x in httpx.get(f"{front.url}/metrics").text.splitlines()
+            if x.startswith("callcenter_agent_svm_threshold ")
+        )
+        assert float(line.split()[1]) == pytest.approx(0.0123)
+    finally:
+        front.stop()
+        client.set_registered_model_alias(name, "production", serving.version)
+        client.delete_model_version(name, newer.version)

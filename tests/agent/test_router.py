@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent.router import Policy, after_svm, complexity, features, initial_route
+from contract.routing import Policy, after_svm, complexity, features, initial_route
 
 POLICY = Policy(svm_threshold=0.5, long_words=20, complexity_max=0.6, threshold_source="test")
 

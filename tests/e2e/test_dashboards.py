@@ -55,7 +55,6 @@ def traffic(stack_env):
         ):
             assert time.monotonic() < deadline, "transformer did not come back"
             time.sleep(1)
-    time.sleep(15)  # three scrapes at the stack's 5 s interval
     return url(stack_env, "PROMETHEUS_PORT")
 
 
@@ -72,6 +71,12 @@ def queries() -> list[tuple[str, str, str]]:
     ("board", "title", "expr"), queries(), ids=[f"{b}:{t}" for b, t, _ in queries()]
 )
 def test_panel_query_returns_data(traffic, board, title, expr):
-    response = httpx.get(f"{traffic}/api/v1/query", params={"query": expr}, timeout=30).json()
-    assert response["status"] == "success", response
+    """Polls: a rate needs two scrapes (5 s apart in the stack) after the traffic."""
+    deadline = time.monotonic() + 60
+    while True:
+        response = httpx.get(f"{traffic}/api/v1/query", params={"query": expr}, timeout=30).json()
+        assert response["status"] == "success", response
+        if response["data"]["result"] or time.monotonic() > deadline:
+            break
+        time.sleep(1)
     assert response["data"]["result"], f"{board} / {title}: no data for {expr}"

@@ -15,8 +15,8 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-from agent.router import Policy
 from bench.router import replay
+from contract.routing import Policy
 from pipelines.prepare import read_split
 from tests.conftest import ROOT
 from tests.e2e.conftest import stack, url

@@ -107,6 +107,21 @@ CASES = {
         },
         {},
     ),
+    "CallCenterUnfamiliarTicketsJump": (
+        "10m",
+        "2000m",
+        {
+            f'{A}bands_total{{band="auto",model="svm",reason="confident"}}': "0+95x200",
+            f'{A}bands_total{{band="review",model="svm",reason="unfamiliar"}}': (
+                "0+5x180 900+50x19"
+            ),
+        },
+        {
+            f'{A}bands_total{{band="auto",model="svm",reason="confident"}}': "0+95x200",
+            f'{A}bands_total{{band="review",model="svm",reason="unfamiliar"}}': "0+5x200",
+        },
+        {},
+    ),
     "CallCenterCategoryMixDrift": (
         "1m",
         "130m",

@@ -63,17 +63,21 @@ def test_live_set_weighs_in_the_threshold_choice(tmp_path):
         metrics, "svm", "live", live_conf, [True, True, False, False, False], languages=languages
     )
     write_probs(metrics, "transformer", "live", [0.9] * 5, [True] * 5, languages=languages)
+    live = tmp_path / "live.csv"
+    pd.DataFrame({"text": ["short ticket"] * 5, "label": ["a"] * 5, "language": languages}).to_csv(
+        live, index=False
+    )
 
     val_only = load_params(
         ROOT / "params.yaml", {"router": {"live_weight": 0.0, "budget_headroom": 0.0}}
     )
-    chosen = calibrate(splits, metrics, val_only)
+    chosen = calibrate(splits, metrics, val_only, live)
     assert chosen["svm_threshold"] <= 0.6 and chosen["val_accuracy"] == 1.0
 
     with_live = load_params(
         ROOT / "params.yaml", {"router": {"live_weight": 0.8, "budget_headroom": 0.0}}
     )
-    chosen = calibrate(splits, metrics, with_live)
+    chosen = calibrate(splits, metrics, with_live, live)
     assert 0.7 < chosen["svm_threshold"] <= 0.75
     assert chosen["live_accuracy"] == 1.0
     assert chosen["val_transformer_share"] <= 0.3
@@ -83,6 +87,6 @@ def test_live_set_weighs_in_the_threshold_choice(tmp_path):
     headroom = load_params(
         ROOT / "params.yaml", {"router": {"live_weight": 0.8, "budget_headroom": 0.05}}
     )
-    chosen = calibrate(splits, metrics, headroom)
+    chosen = calibrate(splits, metrics, headroom, live)
     assert chosen["val_transformer_share"] <= 0.25
     assert chosen["svm_threshold"] <= 0.7

@@ -138,5 +138,46 @@ def test_quality_gate_refuses_a_candidate_that_fails_live_tickets(
     )
     decision = promote(client, name, version, 0.0, params.registry.max_live_drop)
     assert not decision.promoted
-    assert "live-style accuracy" in decision.reason
+    assert "live accuracy" in decision.reason
     assert client.get_model_version_by_alias(name, PRODUCTION).version == before
+
+
+def test_quality_gate_guards_the_held_out_live_set_too(trained, tiny_params_file, client):
+    """Fine on the development live set, much worse on the held-out one: refused as well."""
+    name = "callcenter-svm"
+    before = client.get_model_version_by_alias(name, PRODUCTION).version
+    prod_run = client.get_run(client.get_model_version(name, before).run_id).data.metrics
+    assert "live_holdout_accuracy" in prod_run and "live_holdout_accuracy_ar" in prod_run
+    report = json.loads((trained / "metrics" / "svm.json").read_text())
+    report["accuracy"] = prod_run["test_accuracy"] + 0.01
+    report["live_holdout"]["accuracy"] = prod_run["live_holdout_accuracy"] - 0.2
+    metrics = trained / "holdout-gate" / "metrics"
+    shutil.copytree(trained / "metrics", metrics)
+    (metrics / "svm.json").write_text(json.dumps(report))
+    params = load_params(tiny_params_file)
+    version = log_and_register(
+        client, "svm", name, trained / "models" / "svm", metrics, trained / "splits", params
+    )
+    decision = promote(client, name, version, 0.0, params.registry.max_live_drop)
+    assert not decision.promoted
+    assert "live_holdout accuracy" in decision.reason
+    assert client.get_model_version_by_alias(name, PRODUCTION).version == before
+
+
+def test_bands_are_calibrated_and_travel_with_each_version(trained, client):
+    """calibrate_bands replays contract.bands on val + the development live set; register puts
+    each model's thresholds on its version, where the agent reads them."""
+    bands = json.loads((trained / "metrics" / "bands.json").read_text())
+    targets = bands["targets"]
+    for name, data in bands["replay"].items():
+        assert 0.0 <= data["auto_share"] <= 1.0, name
+    for split, target in (("val", "target_accuracy"), ("live", "live_target_accuracy")):
+        replay = bands["replay"][split]
+        if replay["auto_rows"]:
+            assert replay["auto_accuracy"] >= targets[target] - 1e-9, split
+    assert set(bands["replay"]) >= {"val", "test", "live", "live_holdout"}
+    for kind in ("svm", "transformer"):
+        version = client.get_model_version_by_alias(f"callcenter-{kind}", PRODUCTION)
+        policy = bands["policies"][kind]
+        assert float(version.tags["band.confidence"]) == pytest.approx(policy["confidence"])
+        assert float(version.tags["band.familiarity"]) == pytest.approx(policy["familiarity"])

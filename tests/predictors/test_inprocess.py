@@ -7,11 +7,14 @@ import asyncio
 import numpy as np
 import pytest
 
+from contract.transformer_runtime import PAD_WASTE, SUB_BATCH, sub_batches
+from pipelines.evaluate import ServedScorer
 from pipelines.prepare import read_split
 from predictors.batching import MicroBatcher
 from predictors.server import parse_settings
 from predictors.settings import PredictorSettings
-from predictors.transformer import PAD_WASTE, SUB_BATCH, TransformerClassifier, sub_batches
+from predictors.svm import SvmClassifier
+from predictors.transformer import TransformerClassifier
 
 
 def test_onnx_int8_agrees_with_pytorch(trained):
@@ -46,6 +49,42 @@ def test_batched_answers_match_one_at_a_time(trained, backend: str):
     batched = model.predict_proba(texts)
     single = np.vstack([model.predict_proba([t]) for t in texts])
     assert np.abs(batched - single).max() < 1e-4
+
+
+@pytest.mark.parametrize("kind", ["svm", "transformer"])
+def test_evaluation_scores_what_the_predictor_serves(trained, kind: str):
+    """The gate's numbers come from the served artefact: evaluate's scorer (the MLflow pyfunc,
+    int8 ONNX for the transformer) and the predictor give the same probabilities and
+    familiarity."""
+    texts, _ = read_split(trained / "splits", "test")
+    texts = [*texts[:24], "Bonjour, mon mot de passe a expiré", "لا أستطيع الدخول إلى حسابي"]
+    model_dir = trained / "models" / kind
+    cls = SvmClassifier if kind == "svm" else TransformerClassifier
+    served = cls(PredictorSettings(model_name="t", model_dir=str(model_dir)))
+    assert served.wait_ready(120), served.load_error
+    expected = served.score(texts)
+    scored = ServedScorer(kind, model_dir)(texts)
+    np.testing.assert_allclose(scored.probabilities, expected.probabilities, atol=1e-5)
+    np.testing.assert_allclose(scored.familiarity, expected.familiarity, atol=1e-5)
+    assert np.all((expected.familiarity >= 0) & (expected.familiarity <= 1))
+
+
+def test_familiarity_separates_training_like_text_from_other_languages(trained):
+    """The SVM knows the words of stripped English tickets, not French or Arabic ones."""
+    texts, _ = read_split(trained / "splits", "test")
+    model = SvmClassifier(
+        PredictorSettings(model_name="t", model_dir=str(trained / "models" / "svm"))
+    )
+    assert model.wait_ready(120), model.load_error
+    familiar = model.score(texts[:50]).familiarity
+    foreign = model.score(
+        [
+            "Bonjour, je n'arrive plus à ouvrir ma boîte aux lettres depuis ce matin",
+            "مرحبا، لا أستطيع الدخول إلى حسابي منذ الصباح",
+        ]
+    ).familiarity
+    assert np.median(familiar) > 0.9
+    assert foreign.max() < 0.5
 
 
 def test_sub_batches_cover_every_text_once_with_bounded_padding():

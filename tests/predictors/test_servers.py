@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import numpy as np
 import pytest
@@ -49,6 +51,10 @@ def test_v2_and_v1_agree_and_follow_the_contract(server, trained):
     assert set(outputs["label"]["data"]) <= set(classes)
     assert [classes[i] for i in probs.argmax(axis=1)] == outputs["label"]["data"]
     np.testing.assert_allclose(probs.max(axis=1), outputs["confidence"]["data"], atol=1e-6)
+    familiarity = outputs["familiarity"]
+    assert familiarity["datatype"] == "FP32" and familiarity["shape"] == [12]
+    assert all(0.0 <= f <= 1.0 for f in familiarity["data"])
+    assert max(familiarity["data"]) > 0  # the signal is computed, not a placeholder
     assert body["parameters"]["model"] == name_of(server)
 
     v1 = httpx.post(
@@ -56,6 +62,9 @@ def test_v2_and_v1_agree_and_follow_the_contract(server, trained):
     ).json()
     assert [p["label"] for p in v1["predictions"]] == outputs["label"]["data"]
     np.testing.assert_allclose([p["probabilities"] for p in v1["predictions"]], probs, atol=1e-5)
+    np.testing.assert_allclose(
+        [p["familiarity"] for p in v1["predictions"]], familiarity["data"], atol=1e-6
+    )
 
 
 def test_metadata_is_truthful(server):
@@ -65,6 +74,7 @@ def test_metadata_is_truthful(server):
         "label": [-1],
         "confidence": [-1],
         "probabilities": [-1, 8],
+        "familiarity": [-1],
     }
     assert httpx.get(f"{server.url}/v2/health/live").status_code == 200
 
@@ -208,6 +218,11 @@ def test_request_logging_is_off_by_default_and_on_by_setting(svm_server, trained
     loud = predictor("svm", str(trained / "models" / "svm"), tmp_path, "--log_requests").start()
     try:
         assert v2(loud, ["printer on floor 3 is jammed"]).status_code == 200
+        # The log lines are written after the answer: poll rather than read once.
+        wanted = ("POST /v2/models/callcenter-svm/infer", "callcenter-svm: 1 texts -> [")
+        deadline = time.monotonic() + 20
+        while not all(w in loud.logs() for w in wanted) and time.monotonic() < deadline:
+            time.sleep(0.2)
         logs = loud.logs()
         assert "POST /v2/models/callcenter-svm/infer" in logs
         assert "kserve.io.v2.models.callcenter-svm.infer" in logs

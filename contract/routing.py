@@ -1,9 +1,11 @@
-"""Which model answers a ticket, and why.
+"""Which model answers a ticket, and why: the routing rule, in one place.
 
 Policy: non-English, long or complex tickets go to the transformer; the rest go to the cheap SVM,
 and are escalated to the transformer when the SVM's calibrated confidence is below a threshold.
-The threshold is picked on the validation split by `pipelines.calibrate_router` (best accuracy
-within a transformer-traffic budget) and read from the registry; see `agent.policy`.
+The agent routes every ticket with these functions, and `pipelines.calibrate_router` and
+`pipelines.calibrate_bands` replay them on the validation split and the live-style set, so the
+threshold is chosen for exactly the rule that will apply it (read from the registry; see
+`agent.policy`). Pure standard library: serving and training both import it.
 """
 
 from __future__ import annotations
@@ -97,10 +99,20 @@ def initial_route(f: Features, policy: Policy) -> Route:
     return Route(SVM, [Reason("simple", f"short English ticket ({f.length} words): fast model")])
 
 
+def escalates(confidence: float, threshold: float) -> bool:
+    """Whether an SVM answer this sure goes on to the transformer."""
+    return confidence < threshold
+
+
+def forced_to_transformer(text: str, language: str, policy: Policy) -> bool:
+    """Whether the transformer answers whatever the SVM would say (language, length, complexity)."""
+    return initial_route(features(text, language, 1.0), policy).first_model == TRANSFORMER
+
+
 def after_svm(route: Route, confidence: float, policy: Policy) -> Route:
     """Escalate an unsure SVM answer; `policy.svm_threshold` was calibrated for this."""
     route.svm_confidence = round(confidence, 4)
-    if confidence < policy.svm_threshold:
+    if escalates(confidence, policy.svm_threshold):
         route.decision = "escalated"
         route.reasons.append(
             Reason(

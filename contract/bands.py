@@ -1,0 +1,82 @@
+"""The trust band of an answer: `auto` (route it) or `review` (a person looks first).
+
+One rule, read by the agent for every answer and replayed by `pipelines.calibrate_bands` when it
+picks the thresholds, so the calibration measures exactly what the agent will do. An answer is
+`auto` only when all hold:
+- the answering model's calibrated confidence reaches its band threshold,
+- the ticket looks familiar to that model (contract.familiarity) above its threshold,
+- on an escalation, the SVM and the transformer name the same category.
+The thresholds are per model version: the calibration stage stores them as tags on the
+registered version (`TAG_CONFIDENCE`, `TAG_FAMILIARITY`) and the agent applies those of the
+version that answered. Without calibrated thresholds every answer is `review`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+AUTO = "auto"
+REVIEW = "review"
+TAG_CONFIDENCE = "band.confidence"
+TAG_FAMILIARITY = "band.familiarity"
+
+
+@dataclass(frozen=True)
+class BandPolicy:
+    confidence: float
+    familiarity: float
+    source: str = "calibrated"
+
+    @classmethod
+    def from_tags(cls, tags: dict[str, str], source: str) -> BandPolicy | None:
+        if TAG_CONFIDENCE not in tags or TAG_FAMILIARITY not in tags:
+            return None
+        return cls(float(tags[TAG_CONFIDENCE]), float(tags[TAG_FAMILIARITY]), source)
+
+    def tags(self) -> dict[str, str]:
+        return {
+            TAG_CONFIDENCE: f"{self.confidence:.4f}",
+            TAG_FAMILIARITY: f"{self.familiarity:.4f}",
+        }
+
+
+@dataclass(frozen=True)
+class Verdict:
+    band: str
+    code: str  # why: confident / low_confidence / unfamiliar / disagreement / uncalibrated
+    detail: str
+
+
+def decide(
+    confidence: float,
+    familiarity: float | None,
+    policy: BandPolicy | None,
+    model: str,
+    models_disagree: bool = False,
+) -> Verdict:
+    """The band of one answer; the first failed condition is the reason given."""
+    if policy is None:
+        return Verdict(REVIEW, "uncalibrated", f"no calibrated band for this {model} version")
+    if familiarity is None:
+        return Verdict(REVIEW, "unfamiliar", f"the {model} reported no familiarity")
+    if familiarity < policy.familiarity:
+        return Verdict(
+            REVIEW,
+            "unfamiliar",
+            f"unlike the {model}'s training tickets (familiarity {familiarity:.2f} < "
+            f"{policy.familiarity:.2f})",
+        )
+    if confidence < policy.confidence:
+        return Verdict(
+            REVIEW,
+            "low_confidence",
+            f"{model} confidence {confidence:.2f} < {policy.confidence:.2f} for auto",
+        )
+    if models_disagree:
+        return Verdict(REVIEW, "disagreement", "the SVM and the transformer disagree")
+    return Verdict(
+        AUTO,
+        "confident",
+        f"{model} confidence {confidence:.2f} >= {policy.confidence:.2f}, familiarity "
+        f"{familiarity:.2f} >= {policy.familiarity:.2f}",
+    )
