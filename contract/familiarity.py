@@ -59,8 +59,12 @@ class VocabularyFamiliarity:
         self.normalize = normalize
 
     def __call__(self, texts: list[str]) -> np.ndarray:
+        return self.of_normalized([self.normalize(t) for t in texts])
+
+    def of_normalized(self, normalized: list[str]) -> np.ndarray:
+        """For callers that already hold `contract.normalize`'s output (the SVM predictor)."""
         return np.array(
-            [vocabulary_coverage(self.tokenize(self.normalize(t)), self.vocabulary) for t in texts],
+            [vocabulary_coverage(self.tokenize(t), self.vocabulary) for t in normalized],
             dtype=np.float32,
         )
 

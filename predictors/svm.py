@@ -25,13 +25,17 @@ class SvmClassifier(TicketClassifier):
         if classes != list(metadata["labels"]):
             raise ValueError(f"{path}: classes {classes} differ from metadata labels")
         self.familiarity = VocabularyFamiliarity(self.pipeline)
+        # Normalise once per ticket: the classifier and the familiarity both read that form.
+        self.normalize = self.pipeline.named_steps["normalize"]
+        self.classify = self.pipeline[1:]
 
     def score(self, texts: list[str]) -> Scores:
         # Inputs come from our own vectoriser, never from users: scikit-learn's per-step input
         # validation (a third of a single-ticket call) checks nothing here.
         with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
-            probabilities = self.pipeline.predict_proba(texts)
-        return Scores(probabilities, self.familiarity(texts))
+            normalized = self.normalize.transform(texts)
+            probabilities = self.classify.predict_proba(normalized)
+        return Scores(probabilities, self.familiarity.of_normalized(normalized))
 
 
 if __name__ == "__main__":
