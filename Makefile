@@ -13,7 +13,7 @@ export MLFLOW_TRACKING_URI ?= http://127.0.0.1:$(MLFLOW_PORT)
 
 -include mk/*.mk
 
-.PHONY: help setup test lint fmt data train mlflow prometheus-bin up down status logs demo bench clean
+.PHONY: help setup test lint fmt data train feedback mlflow prometheus-bin up down status logs demo bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -68,6 +68,10 @@ train: data mlflow ## train, evaluate and register both models (dvc repro; full 
 	$(BIN)/dvc repro
 	@$(BIN)/dvc metrics show
 
+feedback: data mlflow ## export reviewed tickets from the review store (CCAI_PIPELINE_REVIEW_STORE_URL) and retrain with them
+	$(BIN)/dvc repro --force export_feedback
+	$(BIN)/dvc repro
+
 demo: setup prometheus-bin ## set up, train if no model is registered, start the stack, classify sample tickets
 	$(BIN)/python -m local.stack mlflow
 	$(BIN)/python -m local.stack has-models || $(MAKE) train
@@ -80,6 +84,7 @@ bench: setup ## run every benchmark on the trained models (tables + bench/result
 	@command -v wrk >/dev/null || { echo "error: wrk not found (apt-get install wrk)"; exit 1; }
 	$(BIN)/python -m bench.pii
 	$(BIN)/python -m bench.router
+	$(BIN)/python -m bench.review
 	$(BIN)/python -m bench.predictors
 	$(BIN)/python -m bench.agent
 	$(BIN)/python -m bench.agent --think-ms 10 --concurrency 1 --out bench/results/agent-paced.json

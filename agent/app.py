@@ -7,16 +7,20 @@ only redacted text and route decisions.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
+import re
 import time
+import uuid
 from collections.abc import Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Literal
 
 import aiohttp
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -26,11 +30,18 @@ from agent.language import LanguageDetector
 from agent.metrics import REQUEST_LATENCY, REQUESTS
 from agent.pii import PiiScrubber
 from agent.policy import PolicySource
-from agent.service import BothUnavailable, Classifier, Ticket
+from agent.review import Recorder
+from agent.review import routes as review_routes
+from agent.service import TOP_K, BothUnavailable, Classifier, Ticket
 from agent.settings import AgentSettings
+from agent.store import ReviewStore
 
 log = logging.getLogger("agent")
 AGENT_MODEL = "callcenter-agent"
+REQUEST_ID_HEADER = "X-Request-ID"
+# Safe to echo and log: no spaces, quotes or newlines (log injection), no unbounded length.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
+MAX_TOP_K = 50
 
 
 class TicketIn(BaseModel):
@@ -38,6 +49,12 @@ class TicketIn(BaseModel):
     text: str = Field(description="The ticket as written: email body, chat or call transcript.")
     channel: Literal["email", "chat", "phone"] | None = None
     language: str | None = Field(None, pattern=r"^[a-z]{2}$", description="ISO 639-1 hint")
+    top_k: int | None = Field(
+        None, ge=1, le=MAX_TOP_K, description="categories listed in `top_k` (default 3)"
+    )
+    force_model: Literal["svm", "transformer"] | None = Field(
+        None, description="answer with this model, skipping routing"
+    )
 
     @field_validator("text")
     @classmethod
@@ -45,6 +62,27 @@ class TicketIn(BaseModel):
         if not value.strip():
             raise ValueError("text is empty or whitespace")
         return value
+
+
+def request_id(request: Request) -> str:
+    """The caller's X-Request-ID, kept when it is safe to echo; a new one otherwise."""
+    given = request.headers.get(REQUEST_ID_HEADER)
+    if given is None:
+        return uuid.uuid4().hex
+    if not _REQUEST_ID.fullmatch(given):
+        raise HTTPException(
+            400, f"{REQUEST_ID_HEADER} must be 1-128 letters, digits or . _ : - characters"
+        )
+    return given
+
+
+TopK = Query(None, ge=1, le=MAX_TOP_K, description="categories listed in `top_k` (default 3)")
+
+
+def to_ticket(t: TicketIn, rid: str, top_k: int | None) -> Ticket:
+    """Body fields win over the query string."""
+    k = t.top_k or top_k or TOP_K
+    return Ticket(t.text, t.channel, t.language, rid, k, t.force_model)
 
 
 class BatchIn(BaseModel):
@@ -125,12 +163,26 @@ def build_app(
         detector.warm()
         policy = PolicySource(settings, http)
         state["classifier"] = Classifier(
-            clients[0], clients[1], PiiScrubber(ner=settings.pii_ner), detector, policy
+            clients[0],
+            clients[1],
+            PiiScrubber(ner=settings.pii_ner, employee_id_pattern=settings.pii_employee_id_pattern),
+            detector,
+            policy,
         )
         state["clients"] = clients
+        if settings.store_url:
+            state["store"] = store = ReviewStore(settings.store_url)
+            state["recorder"] = Recorder(store)
+            try:
+                await asyncio.to_thread(store.migrate)
+            except Exception as exc:  # the agent classifies without it; writes retry the schema
+                log.warning("review store not ready at start-up (%s)", type(exc).__name__)
         refresher = asyncio.create_task(policy.run())
         yield
         refresher.cancel()
+        if "recorder" in state:
+            await state["recorder"].drain()
+            state["store"].close()
         await http.close()
 
     app = FastAPI(
@@ -145,7 +197,11 @@ def build_app(
         # every request for a check that takes microseconds.
         header = request.headers.get("authorization", "")
         token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
-        if token not in settings.api_keys:
+        # Constant-time comparison with every key: no timing hint of how much of a key matched.
+        matched = False
+        for key in settings.api_keys:
+            matched |= hmac.compare_digest(token.encode(), key.encode())
+        if not matched:
             REQUESTS.labels(request.url.path, "unauthorized").inc()
             raise HTTPException(
                 401, "missing or invalid bearer token", {"WWW-Authenticate": "Bearer"}
@@ -184,10 +240,13 @@ def build_app(
             raise HTTPException(422, f"a model refused the ticket: {exc}") from None
         REQUESTS.labels(endpoint, "ok").inc()
         REQUEST_LATENCY.labels(endpoint).observe(time.perf_counter() - started)
+        if "recorder" in state:  # after the answer is built: storage never fails classification
+            state["recorder"].submit(results)
         for r in results:
             log.info(
                 "classified",
                 extra={
+                    "request_id": r.request_id,
                     "category": r.category,
                     "model": r.model,
                     "decision": r.route["decision"],
@@ -208,18 +267,39 @@ def build_app(
         return JSONResponse(status_code=422, content={"detail": reasons})
 
     @app.post("/v1/classify", dependencies=secured)
-    async def classify(ticket: TicketIn) -> dict:
-        """Classify one ticket; the answer explains which model answered and why."""
-        result = (
-            await run("/v1/classify", [Ticket(ticket.text, ticket.channel, ticket.language)])
-        )[0]
-        return result.__dict__
+    async def classify(
+        ticket: TicketIn, request: Request, response: Response, top_k: int | None = TopK
+    ) -> dict:
+        """Classify one ticket; the answer explains which model answered and why.
+
+        `request_id` is the caller's `X-Request-ID` when given (also sent back in that header).
+        """
+        rid = request_id(request)
+        response.headers[REQUEST_ID_HEADER] = rid
+        result = (await run("/v1/classify", [to_ticket(ticket, rid, top_k)]))[0]
+        return result.public()
 
     @app.post("/v1/classify/batch", dependencies=secured)
-    async def classify_batch(batch: BatchIn) -> dict:
-        """Classify up to `CCAI_AGENT_MAX_BATCH_SIZE` tickets in one call."""
-        tickets = [Ticket(t.text, t.channel, t.language) for t in batch.tickets]
-        return {"results": [r.__dict__ for r in await run("/v1/classify/batch", tickets)]}
+    async def classify_batch(
+        batch: BatchIn, request: Request, response: Response, top_k: int | None = TopK
+    ) -> dict:
+        """Classify up to `CCAI_AGENT_MAX_BATCH_SIZE` tickets in one call.
+
+        Each ticket's `request_id` is the request's id (`X-Request-ID`) and its index: `ID-0`...
+        """
+        rid = request_id(request)
+        response.headers[REQUEST_ID_HEADER] = rid
+        tickets = [to_ticket(t, f"{rid}-{i}", top_k) for i, t in enumerate(batch.tickets)]
+        return {"results": [r.public() for r in await run("/v1/classify/batch", tickets)]}
+
+    app.include_router(
+        review_routes(
+            lambda: state.get("store"),
+            lambda note: state["classifier"].redact(note),
+            settings.store_retention_days,
+            secured,
+        )
+    )
 
     @app.get(f"/v2/models/{AGENT_MODEL}")
     async def v2_metadata() -> dict:
@@ -274,12 +354,17 @@ def build_app(
         """
         endpoint = f"/v2/models/{AGENT_MODEL}/infer"
         try:
+            rid = request_id(request)
             parsed = v2.parse_infer_request(await request.body(), request.headers)
         except v2.V2Error as exc:
             REQUESTS.labels(endpoint, "invalid").inc()
             return JSONResponse(status_code=400, content=v2.error_body(exc.reason))
+        except HTTPException as exc:
+            REQUESTS.labels(endpoint, "invalid").inc()
+            return JSONResponse(status_code=exc.status_code, content=v2.error_body(exc.detail))
         try:
-            results = await run(endpoint, [Ticket(t) for t in parsed.texts])
+            tickets = [Ticket(t, request_id=f"{rid}-{i}") for i, t in enumerate(parsed.texts)]
+            results = await run(endpoint, tickets)
         except HTTPException as exc:
             return JSONResponse(
                 status_code=exc.status_code,
@@ -287,8 +372,20 @@ def build_app(
                 headers=exc.headers,
             )
         return JSONResponse(
-            v2.infer_response(AGENT_MODEL, parsed.request_id, results, parsed.outputs)
+            v2.infer_response(AGENT_MODEL, parsed.request_id, results, parsed.outputs),
+            headers={REQUEST_ID_HEADER: rid},
         )
+
+    page = (Path(__file__).parent / "ui" / "index.html").read_text(encoding="utf-8")
+
+    @app.get("/ui", response_class=HTMLResponse, include_in_schema=False)
+    async def ui() -> HTMLResponse:
+        """The support page: classify a ticket, work the review queue (agent/ui/index.html)."""
+        return HTMLResponse(page)
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse("/ui")
 
     @app.get("/healthz")
     async def healthz() -> dict:

@@ -2,6 +2,8 @@
 
     callcenterai classify "my laptop screen is broken"
     callcenterai classify --file tickets.csv --out predictions.csv
+    callcenterai review [--band review] [--limit 20]
+    callcenterai feedback REQUEST_ID CATEGORY [--note "..."] [--replace]
 
 Talks to a running agent (`--url`, default $CCAI_AGENT_URL or http://127.0.0.1:8000). Every input
 row gets an output row: bad rows carry the reason in the `error` column, nothing is dropped.
@@ -19,8 +21,11 @@ import httpx
 from tqdm import tqdm
 
 OUTPUT_COLUMNS = [
+    "request_id",
     "category",
     "confidence",
+    "band",  # "auto": route it; "review": a person looks first
+    "top_k",  # "Hardware:0.62|Access:0.21|Storage:0.09"
     "model",
     "decision",
     "rationale",
@@ -37,8 +42,11 @@ def client(args: argparse.Namespace) -> httpx.Client:
 
 def summarize(result: dict) -> dict:
     return {
+        "request_id": result["request_id"],
         "category": result["category"],
         "confidence": result["confidence"],
+        "band": result["band"],
+        "top_k": "|".join(f"{t['category']}:{t['probability']:.2f}" for t in result["top_k"]),
         "model": result["model"],
         "decision": result["route"]["decision"],
         "rationale": result["route"]["rationale"],
@@ -103,8 +111,39 @@ def classify_text(args: argparse.Namespace) -> None:
         raise SystemExit(f"error: {reason(response)}")
     result = response.json()
     print(f"{result['category']}  ({result['confidence']:.2f}, {result['model']})")
+    print(f"band:     {result['band']}")
+    top = ", ".join(f"{t['category']} {t['probability']:.2f}" for t in result["top_k"])
+    print(f"top:      {top}")
     print(f"why:      {result['route']['rationale']}")
     print(f"redacted: {result['pii']['redacted_text']}")
+
+
+def list_review(args: argparse.Namespace) -> None:
+    params = {"limit": args.limit, **({"band": args.band} if args.band != "all" else {})}
+    with client(args) as http:
+        response = http.get("/v1/review", params=params)
+    if response.status_code != 200:
+        raise SystemExit(f"error: {reason(response)}")
+    body = response.json()
+    print(f"{body['queue_length']} answers wait in the review band; newest {len(body['items'])}:")
+    for item in body["items"]:
+        text = " ".join(item["redacted_text"].split())
+        print(
+            f"{item['request_id']}  {item['category']} ({item['confidence']:.2f}, "
+            f"{item['band']}: {item['reason']})  {text[:70]}"
+        )
+
+
+def send_feedback(args: argparse.Namespace) -> None:
+    body = {"request_id": args.request_id, "category": args.category, "replace": args.replace}
+    if args.note:
+        body["note"] = args.note
+    with client(args) as http:
+        response = http.post("/v1/feedback", json=body)
+    if response.status_code != 200:
+        raise SystemExit(f"error: {reason(response)}")
+    out = response.json()
+    print(f"{out['request_id']}: {out['feedback']['verdict']} as {out['feedback']['category']}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -115,11 +154,26 @@ def main(argv: list[str] | None = None) -> None:
     cmd.add_argument("--file", type=Path)
     cmd.add_argument("--out", type=Path)
     cmd.add_argument("--text-column", default="text")
-    cmd.add_argument("--url", default=os.environ.get("CCAI_AGENT_URL", "http://127.0.0.1:8000"))
-    cmd.add_argument("--api-key", default=os.environ.get("CCAI_API_KEY"))
+    review = sub.add_parser("review", help="list answers that wait for a person")
+    review.add_argument("--band", choices=["review", "auto", "all"], default="review")
+    review.add_argument("--limit", type=int, default=20)
+    feedback = sub.add_parser("feedback", help="confirm or correct an answer")
+    feedback.add_argument("request_id")
+    feedback.add_argument("category")
+    feedback.add_argument("--note")
+    feedback.add_argument("--replace", action="store_true", help="overwrite earlier feedback")
+    for each in (cmd, review, feedback):
+        each.add_argument(
+            "--url", default=os.environ.get("CCAI_AGENT_URL", "http://127.0.0.1:8000")
+        )
+        each.add_argument("--api-key", default=os.environ.get("CCAI_API_KEY"))
     args = parser.parse_args(argv)
     try:
-        if args.file:
+        if args.command == "review":
+            list_review(args)
+        elif args.command == "feedback":
+            send_feedback(args)
+        elif args.file:
             if not args.out:
                 parser.error("--file needs --out")
             classify_file(args)

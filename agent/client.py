@@ -36,6 +36,7 @@ class Answer:
     familiarities: list[float] | None = None
     probabilities: list[list[float]] | None = None
     classes: list[str] | None = None
+    keywords: list[list[str]] | None = None  # the SVM's deciding terms (JSON list per ticket)
 
 
 # What counts against the circuit breaker: the predictor's fault, not the input's.
@@ -110,6 +111,7 @@ class PredictorClient:
             flat, width = outputs["probabilities"], len(classes)
             probabilities = [flat[i : i + width] for i in range(0, len(flat), width)]
         familiarity = outputs.get("familiarity")
+        keywords = outputs.get("keywords")
         return Answer(
             labels=[str(x) for x in outputs["label"]],
             confidences=[float(x) for x in outputs["confidence"]],
@@ -118,6 +120,7 @@ class PredictorClient:
             familiarities=[float(x) for x in familiarity] if familiarity is not None else None,
             probabilities=probabilities,
             classes=classes if probabilities is not None else None,
+            keywords=[_terms(k) for k in keywords] if keywords is not None else None,
         )
 
     async def _post(self, body: str) -> tuple[int, bytes]:
@@ -141,3 +144,12 @@ def _error_text(raw: bytes) -> str:
         return str(json.loads(text).get("error", text))
     except (ValueError, AttributeError):
         return text
+
+
+def _terms(encoded: object) -> list[str]:
+    """One ticket's keywords; an unreadable entry is no keywords, not a failed answer."""
+    try:
+        terms = json.loads(encoded) if isinstance(encoded, str) else []
+    except ValueError:
+        return []
+    return [str(t) for t in terms] if isinstance(terms, list) else []

@@ -75,3 +75,18 @@ FAMILIARITY = Histogram(
     ["model"],
     buckets=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 1.0),
 )
+STORE_WRITES = Counter(
+    "callcenter_agent_store_writes_total",
+    "Answers written to the review store, or dropped after a retry (the answer still went out).",
+    ["outcome"],
+)
+FEEDBACK = Counter(
+    "callcenter_agent_feedback_total",
+    "Reviewer answers by the model and band of the answer reviewed and the verdict (confirmed: "
+    "the reviewer agreed with the model; corrected: they did not).",
+    ["model", "band", "verdict"],
+)
+REVIEW_QUEUE = Gauge(
+    "callcenter_agent_review_queue",
+    "Answers in the review band that wait for a person (updated on writes and reads).",
+)

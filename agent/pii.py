@@ -1,11 +1,12 @@
 """PII scrubbing for ticket text, before it is logged, stored or sent to a model.
 
 Built on presidio: its analyzer runs our recognisers and its anonymizer swaps spans for typed
-placeholders (`<PERSON>`, `<EMAIL>`, `<PHONE>`, `<IBAN>`, `<CARD>`, `<IP_ADDRESS>`, `<URL>`).
+placeholders (`<PERSON>`, `<EMAIL>`, `<PHONE>`, `<IBAN>`, `<CARD>`, `<IP_ADDRESS>`, `<URL>`,
+`<NATIONAL_ID>`, `<EMPLOYEE_ID>`; the identifiers are in `agent.pii_ids`).
 Presidio's defaults are not used as they are: most recognisers are registered for English only,
 the e-mail validator downloads the public suffix list (fails offline), and the default entity set
 flags dates, numbers and product names that the classifier needs. So every recogniser here is
-registered for en, fr, ar and "xx" (language unknown), and only the seven types above are kept.
+registered for en, fr, ar and "xx" (language unknown), and only the nine types above are kept.
 
 Cost model (see bench/pii.py): the pattern recognisers take well under a millisecond on a typical
 ticket; spaCy NER takes several. Names are therefore found in two tiers: cheap context patterns
@@ -51,6 +52,14 @@ from presidio_anonymizer.entities import RecognizerResult as AnonymizerResult
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from agent.pii_ids import (
+    EMPLOYEE_ID,
+    NATIONAL_ID,
+    EmployeeIdRecognizer,
+    NationalIdRecognizer,
+    luhn,
+    result,
+)
 from agent.pii_lexicon import (
     AR_AMBIGUOUS_NAMES,
     AR_CLOSINGS,
@@ -67,7 +76,18 @@ from agent.pii_lexicon import (
 logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
 
 PLACEHOLDERS: dict[str, str] = {
-    t: f"<{t}>" for t in ("PERSON", "EMAIL", "PHONE", "IBAN", "CARD", "IP_ADDRESS", "URL")
+    t: f"<{t}>"
+    for t in (
+        "PERSON",
+        "EMAIL",
+        "PHONE",
+        "IBAN",
+        "CARD",
+        "IP_ADDRESS",
+        "URL",
+        NATIONAL_ID,
+        EMPLOYEE_ID,
+    )
 }
 LANGUAGES = ("en", "fr", "ar")
 UNKNOWN = "xx"  # presidio needs a language code; this one gets the language-independent set
@@ -243,14 +263,6 @@ class MaghrebIbanRecognizer(IbanRecognizer):
         return int((iban[4:] + iban[:4]).translate(self.LETTERS)) % 97 == 1
 
 
-def _luhn(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch) * (2 if i % 2 else 1)
-        total += d - 9 if d > 9 else d
-    return total % 10 == 0
-
-
 def _card_prefix_ok(d: str) -> bool:
     """Issuer prefixes of Visa, Mastercard (incl. 2-series), Amex, Diners, Discover, JCB, Maestro,
     UnionPay: cuts Luhn's 1-in-10 false positives on long ticket, order and serial numbers."""
@@ -277,7 +289,7 @@ class CardRecognizer(CreditCardRecognizer):
     def validate_result(self, pattern_text: str) -> bool:
         """Luhn checksum plus issuer prefix."""
         d = re.sub(r"\D", "", pattern_text)
-        return _card_prefix_ok(d) and _luhn(d)
+        return _card_prefix_ok(d) and luhn(d)
 
 
 class UrlCredentialsRecognizer(PatternRecognizer):
@@ -398,7 +410,7 @@ class ContextNameRecognizer(LocalRecognizer):
             start = m.start("name") + words[0].start()
             end = m.start("name") + words[-1].end()
             if _plausible_person(text[start:end]):
-                out.append(_result(self, start, end, self.SCORE))
+                out.append(result(self, start, end, self.SCORE))
         return out
 
 
@@ -447,7 +459,7 @@ class ArabicNameRecognizer(LocalRecognizer):
                 j += 1
             end = words[j - 1].end()
             score = self.SCORE_CONTEXT if in_context else self.SCORE_LIST
-            out.append(_result(self, start_off, end, score))
+            out.append(result(self, start_off, end, score))
             i = j
         return out
 
@@ -530,19 +542,6 @@ def _adjacent(text: str, a: re.Match[str], b: re.Match[str], also: str = "") -> 
     """Two words belong to one name only if separated by spaces (not punctuation or a newline)."""
     gap = text[a.end() : b.start()]
     return gap.strip(" \t\u00a0" + also) == "" and len(gap) <= 3
-
-
-def _result(rec: EntityRecognizer, start: int, end: int, score: float) -> RecognizerResult:
-    return RecognizerResult(
-        entity_type=rec.supported_entities[0],
-        start=start,
-        end=end,
-        score=score,
-        recognition_metadata={
-            RecognizerResult.RECOGNIZER_NAME_KEY: rec.name,
-            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: rec.id,
-        },
-    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -793,12 +792,19 @@ class PiiScrubber:
     ner_gate: run NER only on texts with a name-like capitalised word (see `needs_ner`).
     score_threshold: minimum presidio score kept (patterns validated by checksum score 1.0,
         phones 0.7, context names 0.75-0.8, NER 0.85).
+    employee_id_pattern: the organisation's own staff-number format (a regular expression such
+        as `ST-\\d{5}`), redacted wherever it appears; cue words find the others.
     """
 
     def __init__(
-        self, ner: bool = True, ner_gate: bool = True, score_threshold: float = 0.5
+        self,
+        ner: bool = True,
+        ner_gate: bool = True,
+        score_threshold: float = 0.5,
+        employee_id_pattern: str | None = None,
     ) -> None:
         self.ner = ner
+        self.employee_id_pattern = employee_id_pattern or None
         self.score_threshold = score_threshold
         langs = [*LANGUAGES, UNKNOWN]
         self._nlp = GatedSpacyNlpEngine(NER_MODELS if ner else (), gate=ner_gate)
@@ -832,6 +838,12 @@ class PiiScrubber:
             CardRecognizer(supported_language=lang, supported_entity="CARD"),
             IpRecognizer(supported_language=lang, supported_entity="IP_ADDRESS"),
             UrlCredentialsRecognizer(supported_language=lang, supported_entity="URL"),
+            NationalIdRecognizer(supported_language=lang, supported_entities=[NATIONAL_ID]),
+            EmployeeIdRecognizer(
+                supported_language=lang,
+                supported_entities=[EMPLOYEE_ID],
+                organisation_pattern=self.employee_id_pattern,
+            ),
             # Arabic script only, so safe whatever the declared language.
             ArabicNameRecognizer(supported_language=lang, supported_entities=["PERSON"]),
         ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from agent.client import Answer, PredictorClient, PredictorUnavailable
 from agent.language import LanguageDetector
@@ -22,7 +22,17 @@ from agent.metrics import (
 from agent.pii import PiiScrubber
 from agent.policy import PolicySource
 from contract.bands import decide
-from contract.routing import SVM, TRANSFORMER, Reason, Route, after_svm, features, initial_route
+from contract.routing import (
+    FORCED,
+    SVM,
+    TRANSFORMER,
+    Reason,
+    Route,
+    after_svm,
+    features,
+    forced_route,
+    initial_route,
+)
 
 TOP_K = 3
 
@@ -36,10 +46,14 @@ class Ticket:
     text: str
     channel: str | None = None
     language: str | None = None  # the caller's hint wins over detection
+    request_id: str = ""  # echoed in the answer and the logs, so a caller can trace one ticket
+    top_k: int = TOP_K
+    force_model: str | None = None  # "svm" / "transformer": skip routing (the rationale says so)
 
 
 @dataclass
 class Result:
+    request_id: str
     category: str
     confidence: float
     model: str
@@ -47,9 +61,18 @@ class Result:
     band: str  # contract.bands: "auto" (route it) or "review" (a person looks first)
     familiarity: float | None
     top_k: list[dict]
+    keywords: list[str]  # SVM answers: the ticket's terms that decided the category
     route: dict
     pii: dict
     latency_ms: float
+    # Kept off the API answer (see `public`): what the review store needs besides it.
+    categories: list[str] = field(default_factory=list, repr=False)
+
+    def public(self) -> dict:
+        """The answer as the API returns it."""
+        out = dict(self.__dict__)
+        out.pop("categories")
+        return out
 
 
 class Classifier:
@@ -71,7 +94,10 @@ class Classifier:
         started = time.perf_counter()
         policy = self.policy.policy
         prepared = [self._prepare(t) for t in tickets]
-        routes = [initial_route(f, policy) for _, f, _ in prepared]
+        routes = [
+            forced_route(t.force_model) if t.force_model else initial_route(f, policy)
+            for (_, f, _), t in zip(prepared, tickets, strict=True)
+        ]
         texts = [scrubbed.text for scrubbed, _, _ in prepared]
         answers: list[tuple[Answer, int] | None] = [None] * len(tickets)
 
@@ -89,6 +115,9 @@ class Classifier:
             if answers[i] is not None:
                 answer, k = answers[i]
                 svm_labels[i] = answer.labels[k]
+                if routes[i].decision == FORCED:
+                    routes[i].svm_confidence = round(answer.confidences[k], 4)
+                    continue
                 # The threshold calibrated for the SVM version that answered, not production's.
                 answer_policy = self.policy.routing(answer.model, answer.version)
                 after_svm(routes[i], answer.confidences[k], answer_policy)
@@ -130,6 +159,11 @@ class Classifier:
             for i in range(len(tickets))
         ]
 
+    def redact(self, text: str) -> str:
+        """Free text from a person (a reviewer's note), scrubbed like a ticket."""
+        language, _ = self.detector.detect(text)
+        return self.scrubber.scrub(text, language).text
+
     def _prepare(self, ticket: Ticket):
         started = time.perf_counter()
         language, confidence = (
@@ -168,7 +202,7 @@ class Classifier:
         self, answer_at, route: Route, prepared, elapsed_ms: float, svm_label: str | None
     ) -> Result:
         answer, k = answer_at
-        scrubbed, f, _ = prepared
+        scrubbed, f, ticket = prepared
         model = SVM if answer.model == self.clients[SVM].model_name else TRANSFORMER
         confidence = answer.confidences[k]
         familiarity = answer.familiarities[k] if answer.familiarities is not None else None
@@ -192,13 +226,15 @@ class Classifier:
         if familiarity is not None:
             FAMILIARITY.labels(model).observe(familiarity)
         return Result(
+            request_id=ticket.request_id,
             category=answer.labels[k],
             confidence=round(confidence, 4),
             model=answer.model,
             model_version=answer.version,
             band=verdict.band,
             familiarity=round(familiarity, 4) if familiarity is not None else None,
-            top_k=top_categories(answer, k),
+            top_k=top_categories(answer, k, ticket.top_k),
+            keywords=answer.keywords[k] if answer.keywords is not None else [],
             route={
                 "decision": route.decision,
                 "reasons": [asdict(r) for r in route.reasons],
@@ -215,11 +251,13 @@ class Classifier:
                 "entities": [asdict(e) for e in scrubbed.entities],
             },
             latency_ms=elapsed_ms,
+            categories=list(answer.classes or []),
         )
 
 
 def top_categories(answer: Answer, k: int, n: int = TOP_K) -> list[dict]:
-    """The n most probable categories, for a person choosing when the band is `review`."""
+    """The n most probable categories (all of them if n is larger), for a person choosing when
+    the band is `review`."""
     if answer.probabilities is None or answer.classes is None:
         return [{"category": answer.labels[k], "probability": round(answer.confidences[k], 4)}]
     ranked = sorted(zip(answer.classes, answer.probabilities[k], strict=True), key=lambda c: -c[1])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from pydantic import Field, field_validator
@@ -36,7 +37,22 @@ class AgentSettings(BaseSettings):
     # Optional bearer-token auth: empty means open.
     api_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
     pii_ner: bool = True  # spaCy person-name detection (English, French)
+    # The organisation's staff-number format, redacted wherever it appears (e.g. "ST-\d{5}");
+    # empty: employee numbers are found after cue words only ("employee number", "matricule").
+    pii_employee_id_pattern: str = ""
+
+    @field_validator("pii_employee_id_pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        """A broken pattern fails at start-up, not on the first ticket."""
+        re.compile(value)
+        return value
+
     log_level: str = "INFO"
+    # Review store (agent/store.py): a SQLAlchemy URL, "sqlite:///path/review.db" or
+    # "postgresql+psycopg://user:pass@host/db"; empty: no store (the review endpoints answer 503).
+    store_url: str = ""
+    store_retention_days: float = Field(30.0, gt=0)  # POST /v1/review/purge deletes older rows
 
     @field_validator("api_keys", mode="before")
     @classmethod

@@ -6,8 +6,8 @@ Each variant fine-tunes the configured base model (params.yaml) on the same `--r
 tickets for `--epochs`, exports the served int8 graph and scores it through
 `contract.transformer_runtime` on a validation sample and the development live set
 (`data/live`). The held-out live set is never looked at here: levers are chosen on the
-development set only. Writes bench/results/levers.json and prints a table. A short run ranks
-levers; it does not predict the full fine-tune's figures.
+development set only. Appends the run to bench/results/levers.json and prints a table. A
+short run ranks levers; it does not predict the full fine-tune's figures.
 """
 
 from __future__ import annotations
@@ -86,17 +86,20 @@ def main() -> None:
     table = pd.DataFrame(rows)
     print(table.to_string(index=False))
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    # Each run is kept: a short fine-tune moves by about a point from run to run, so a lever is
+    # judged against the baseline of its own run, and older runs stay for comparison.
+    runs = json.loads(args.out.read_text()).get("runs", []) if args.out.is_file() else []
+    runs.append(
+        {
+            "date": time.strftime("%Y-%m-%d"),
+            "machine": machine(),
+            "rows": args.rows,
+            "epochs": args.epochs,
+            "results": rows,
+        }
+    )
     args.out.write_text(
-        json.dumps(
-            {
-                "machine": machine(),
-                "rows": args.rows,
-                "epochs": args.epochs,
-                "base_model": params.transformer.base_model,
-                "results": rows,
-            },
-            indent=2,
-        )
+        json.dumps({"base_model": params.transformer.base_model, "runs": runs}, indent=2)
     )
 
 

@@ -1,7 +1,11 @@
 """Evaluate the PII scrubber on the labelled fixture: precision/recall per language and entity type,
 and `scrub` latency, for each way it can run (patterns only, NER behind the gate, NER always).
 
-Run: python -m bench.pii [--cases tests/agent/pii_cases.jsonl] [--out bench/results/pii.json]
+Run: python -m bench.pii [--cases FILE ...] [--out bench/results/pii.json]
+
+The cases are tests/agent/pii_cases.jsonl (names, contact and payment data) and
+tests/agent/pii_id_cases.jsonl (national and employee identifiers, with decoys); the scrubber runs
+with the identifier fixture's organisation staff-number format (`ST-\\d{5}`).
 
 "dev" cases come from the templates the recognisers were tuned on; "heldout" cases from templates
 written afterwards and never tuned on: their scores are the estimate for unseen phrasing.
@@ -29,20 +33,50 @@ from typing import Any
 from agent.pii import PLACEHOLDERS, Entity, PiiScrubber, needs_ner
 
 ROOT = Path(__file__).resolve().parents[1]
-CASES = ROOT / "tests" / "agent" / "pii_cases.jsonl"
+CASES = (
+    ROOT / "tests" / "agent" / "pii_cases.jsonl",
+    ROOT / "tests" / "agent" / "pii_id_cases.jsonl",
+)
+ORGANISATION_PATTERN = r"ST-\d{5}"  # the staff-number format pii_id_cases.jsonl uses
 OUT = ROOT / "bench" / "results" / "pii.json"
 LANGS = ("en", "fr", "ar")
-MODES: dict[str, dict[str, bool]] = {
+MODES: dict[str, dict[str, Any]] = {
     "patterns": {"ner": False},
     "ner_gated": {"ner": True, "ner_gate": True},
     "ner_always": {"ner": True, "ner_gate": False},
 }
 
 
-def load_cases(path: Path = CASES) -> list[dict[str, Any]]:
-    """The fixture, one case per line: text, language, entities [{type, start, end}]."""
-    with path.open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+def load_cases(paths: Path | Iterable[Path] = CASES) -> list[dict[str, Any]]:
+    """The fixtures, one case per line: text, language, entities [{type, start, end}]."""
+    cases = []
+    for path in [paths] if isinstance(paths, Path) else paths:
+        with path.open(encoding="utf-8") as f:
+            cases += [json.loads(line) for line in f if line.strip()]
+    return cases
+
+
+def false_positives(scrubber: PiiScrubber, cases: list[dict[str, Any]]) -> dict[str, Any]:
+    """Predicted spans that overlap no gold span, per 150 tickets; and on tickets without PII."""
+    spans = clean_spans = clean = 0
+    for case in cases:
+        pred = scrubber.analyze(case["text"], case["language"])
+        wrong = [
+            p
+            for p in pred
+            if not any(p.start < g["end"] and g["start"] < p.end for g in case["entities"])
+        ]
+        spans += len(wrong)
+        if not case["entities"]:
+            clean += 1
+            clean_spans += len(pred)
+    return {
+        "tickets": len(cases),
+        "spans": spans,
+        "spans_per_150_tickets": round(150 * spans / max(1, len(cases)), 2),
+        "tickets_without_pii": clean,
+        "spans_on_tickets_without_pii": clean_spans,
+    }
 
 
 def _overlap(a: Entity, b: dict[str, Any]) -> bool:
@@ -148,21 +182,51 @@ def print_table(results: dict[str, Any]) -> None:
                 f"{m['p95_ms']:>7.3f} {m['cpu_p50_ms']:>7.3f}"
             )
     print("\nNER gate fires on:", results["gate_rate"])
+    print("\nfalse-positive spans (overlapping no gold span):")
+    for mode, per_split in results["false_positives"].items():
+        for split, m in per_split.items():
+            print(
+                f"{mode:<12} {split:<8} {m['spans']:>4} spans in {m['tickets']} tickets "
+                f"({m['spans_per_150_tickets']} per 150); {m['spans_on_tickets_without_pii']} on "
+                f"the {m['tickets_without_pii']} tickets without PII"
+            )
+    print("\nlatency on tickets without name candidates (NER gate shut):")
+    for mode, per_lang in results["latency_no_name_candidates"].items():
+        for lang, m in per_lang.items():
+            print(f"{mode:<12} {lang:<4} n={m['n']:<4} p50 {m['p50_ms']:.3f} ms")
 
 
-def run(cases_path: Path = CASES, out: Path | None = OUT) -> dict[str, Any]:
+def run(cases_paths: Iterable[Path] = CASES, out: Path | None = OUT) -> dict[str, Any]:
     """Evaluate every mode, measure latency, write the JSON report."""
-    cases = load_cases(cases_path)
-    results: dict[str, Any] = {"quality": {}, "heldout": {}, "latency": {}, "gate_rate": {}}
+    cases = load_cases(cases_paths)
+    results: dict[str, Any] = {
+        "quality": {},
+        "heldout": {},
+        "false_positives": {},
+        "latency": {},
+        "latency_no_name_candidates": {},
+        "gate_rate": {},
+    }
     heldout = [c for c in cases if c.get("split") == "heldout"]
+    no_candidates = {
+        lang: [t for t in typical_tickets(cases, lang) if not needs_ner(t)] for lang in LANGS
+    }
     for mode, kwargs in MODES.items():
-        scrubber = PiiScrubber(**kwargs)
+        scrubber = PiiScrubber(**kwargs, employee_id_pattern=ORGANISATION_PATTERN)
         results["quality"][mode] = evaluate(
             scrubber, [c for c in cases if c.get("split") != "heldout"]
         )
         results["heldout"][mode] = evaluate(scrubber, heldout)
+        results["false_positives"][mode] = {
+            "dev": false_positives(scrubber, [c for c in cases if c.get("split") != "heldout"]),
+            "heldout": false_positives(scrubber, heldout),
+        }
         results["latency"][mode] = {
             lang: latency(scrubber, typical_tickets(cases, lang), lang) for lang in LANGS
+        }
+        # The PII step on tickets where the NER gate stays shut: what most tickets cost.
+        results["latency_no_name_candidates"][mode] = {
+            lang: latency(scrubber, texts, lang) for lang, texts in no_candidates.items() if texts
         }
         if mode == "patterns":
             results["quality"]["unknown_lang"] = evaluate(
@@ -197,7 +261,7 @@ def run(cases_path: Path = CASES, out: Path | None = OUT) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=Path, default=CASES)
+    parser.add_argument("--cases", type=Path, nargs="+", default=list(CASES))
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     print_table(run(args.cases, args.out))

@@ -25,16 +25,19 @@ DEFAULT_K = 10
 
 @dataclass(frozen=True)
 class Scores:
-    """Probabilities [N, C] and familiarity [N]; slicing keeps rows together (micro-batching)."""
+    """Probabilities [N, C], familiarity [N] and, from models that can say, the keywords that
+    decided each answer; slicing keeps rows together (micro-batching)."""
 
     probabilities: np.ndarray
     familiarity: np.ndarray
+    keywords: list[list[str]] | None = None
 
     def __len__(self) -> int:
         return len(self.probabilities)
 
-    def __getitem__(self, rows) -> Scores:
-        return Scores(self.probabilities[rows], self.familiarity[rows])
+    def __getitem__(self, rows: slice) -> Scores:
+        keywords = self.keywords[rows] if self.keywords is not None else None
+        return Scores(self.probabilities[rows], self.familiarity[rows], keywords)
 
 
 def vocabulary_coverage(tokens: Iterable[str], vocabulary: Container[str]) -> float:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 SVM = "svm"
 TRANSFORMER = "transformer"
+FORCED = "forced"  # the caller named the model (`force_model`): no routing, no escalation
 
 _SENTENCE = re.compile(r"[.!?؟]+(?:\s|$)")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+", re.MULTILINE)
@@ -49,13 +50,16 @@ class Reason:
 
 @dataclass
 class Route:
-    decision: str  # "svm", "transformer" or "escalated"
+    decision: str  # "svm", "transformer", "escalated" or "forced"
     reasons: list[Reason] = field(default_factory=list)
     svm_confidence: float | None = None
     fallback: bool = False
+    forced_model: str | None = None
 
     @property
     def first_model(self) -> str:
+        if self.forced_model:
+            return self.forced_model
         return TRANSFORMER if self.decision == TRANSFORMER else SVM
 
     def rationale(self) -> str:
@@ -97,6 +101,15 @@ def initial_route(f: Features, policy: Policy) -> Route:
     if reasons:
         return Route(TRANSFORMER, reasons)
     return Route(SVM, [Reason("simple", f"short English ticket ({f.length} words): fast model")])
+
+
+def forced_route(model: str) -> Route:
+    """The caller chose the model (a comparison, a known-hard queue): the rationale says so."""
+    return Route(
+        FORCED,
+        [Reason("forced", f"the caller asked for the {model}: routing skipped")],
+        forced_model=model,
+    )
 
 
 def escalates(confidence: float, threshold: float) -> bool:

@@ -202,6 +202,28 @@ def model_quality() -> dict:
                 quantiles(f"{AGENT}familiarity", "model", "15m"),
                 "percentunit",
             ),
+            panel(
+                "Reviewer agreement with the model, by band (1d)",
+                [
+                    q(
+                        f"sum by (band) (increase({AGENT}feedback_total"
+                        '{verdict="confirmed"}[1d]))'
+                        f" / sum by (band) (increase({AGENT}feedback_total[1d]))",
+                        "{{band}}",
+                    )
+                ],
+                "percentunit",
+            ),
+            panel(
+                "Review queue and store writes",
+                [
+                    q(f"{AGENT}review_queue", "waiting for a person"),
+                    q(
+                        f"sum by (outcome) (rate({AGENT}store_writes_total[15m]))",
+                        "writes {{outcome}}",
+                    ),
+                ],
+            ),
             panel("Predicted category mix", [q(CATEGORY_SHARE, "{{category}}")], "percentunit"),
             panel(
                 "Training category mix (drift baseline)",

@@ -98,6 +98,13 @@ class BandParams(BaseModel):
     live_weight: float = Field(0.25, ge=0, le=1)
 
 
+class FeedbackParams(BaseModel):
+    # Each reviewed ticket (data/feedback/feedback.csv, from the review store) is added to the
+    # train split this many times: a person's label on a ticket the model got wrong weighs more
+    # than one row of the original file. 0 leaves the feedback out.
+    repeat: int = Field(2, ge=0, le=20)
+
+
 class RegistryParams(BaseModel):
     svm_name: str = "callcenter-svm"
     transformer_name: str = "callcenter-transformer"
@@ -114,6 +121,7 @@ class Params(BaseModel):
     transformer: TransformerParams = TransformerParams()
     router: RouterParams = RouterParams()
     bands: BandParams = BandParams()
+    feedback: FeedbackParams = FeedbackParams()
     registry: RegistryParams = RegistryParams()
 
 
@@ -134,6 +142,9 @@ class PipelineSettings(BaseSettings):
     # A second live-style set for reporting and the gate's guard only: nothing is tuned on it.
     live_holdout_path: Path = Path("data/live_holdout/holdout_tickets.csv")
     cache_dir: Path = Path(".cache/base_models")
+    # The agent's review store (same URL as CCAI_AGENT_STORE_URL); empty: no feedback to export.
+    review_store_url: str = ""
+    feedback_path: Path = Path("data/feedback/feedback.csv")
 
 
 def load_params(path: Path | None = None, overrides: dict[str, Any] | None = None) -> Params:

@@ -62,6 +62,23 @@ def read_split(splits_dir: Path, name: str) -> tuple[list[str], list[str]]:
     return frame[TEXT].astype(str).tolist(), frame[LABEL].astype(str).tolist()
 
 
+def read_fit_rows(
+    splits_dir: Path, name: str, feedback_path: Path | None, repeat: int
+) -> tuple[list[str], list[str], int]:
+    """A split to fit on; the train split also gets the reviewed tickets (`repeat` times each).
+
+    Returns texts, labels and how many feedback rows were added. The export stage has already
+    kept out every ticket that is in the validation or test split.
+    """
+    texts, labels = read_split(splits_dir, name)
+    if name != "train" or not repeat or feedback_path is None or not feedback_path.is_file():
+        return texts, labels, 0
+    extra_texts, extra_labels = read_split(feedback_path.parent, feedback_path.stem)
+    texts += extra_texts * repeat
+    labels += extra_labels * repeat
+    return texts, labels, len(extra_texts) * repeat
+
+
 def main() -> None:
     settings = PipelineSettings()
     prepare(settings.raw_path, settings.splits_dir, load_params(settings.params_file))

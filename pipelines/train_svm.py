@@ -19,7 +19,7 @@ from contract.normalize import normalize_texts
 from pipelines.cli import run
 from pipelines.model_dir import INPUT_EXAMPLE, fresh_dir, model_metadata, text_signature
 from pipelines.params import Params, PipelineSettings, SvmParams, load_params
-from pipelines.prepare import read_split
+from pipelines.prepare import read_fit_rows
 
 log = logging.getLogger("pipelines.train_svm")
 
@@ -71,8 +71,12 @@ def class_share(labels: list[str], classes: list[str]) -> dict[str, float]:
     return {c: round(labels.count(c) / len(labels), 4) for c in classes}
 
 
-def train(splits_dir: Path, out_dir: Path, params: Params) -> Path:
-    texts, labels = read_split(splits_dir, "train")
+def train(
+    splits_dir: Path, out_dir: Path, params: Params, feedback_path: Path | None = None
+) -> Path:
+    texts, labels, from_feedback = read_fit_rows(
+        splits_dir, "train", feedback_path, params.feedback.repeat
+    )
     pipe = build_pipeline(params.svm)
     started = time.perf_counter()
     log.info("fitting SVM on %d tickets", len(texts))
@@ -92,14 +96,25 @@ def train(splits_dir: Path, out_dir: Path, params: Params) -> Path:
         metadata=model_metadata("svm", classes, train_class_share=class_share(labels, classes)),
     )
     (out_dir / "training.json").write_text(
-        json.dumps({"train_rows": len(texts), "fit_seconds": round(seconds, 2)})
+        json.dumps(
+            {
+                "train_rows": len(texts),
+                "feedback_rows": from_feedback,
+                "fit_seconds": round(seconds, 2),
+            }
+        )
     )
     return out_dir
 
 
 def main() -> None:
     settings = PipelineSettings()
-    train(settings.splits_dir, settings.models_dir / "svm", load_params(settings.params_file))
+    train(
+        settings.splits_dir,
+        settings.models_dir / "svm",
+        load_params(settings.params_file),
+        settings.feedback_path,
+    )
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ from pipelines.base_models import build_base_model
 from pipelines.cli import run
 from pipelines.model_dir import INPUT_EXAMPLE, fresh_dir, model_metadata, text_signature
 from pipelines.params import Params, PipelineSettings, TransformerParams, load_params
-from pipelines.prepare import read_split
+from pipelines.prepare import read_fit_rows, read_split
 
 log = logging.getLogger("pipelines.train_transformer")
 
@@ -197,7 +197,13 @@ def build_bank(
     return path
 
 
-def train(splits_dir: Path, out_dir: Path, params: Params, cache_dir: Path) -> Path:
+def train(
+    splits_dir: Path,
+    out_dir: Path,
+    params: Params,
+    cache_dir: Path,
+    feedback_path: Path | None = None,
+) -> Path:
     p: TransformerParams = params.transformer
     if p.threads:
         torch.set_num_threads(p.threads)
@@ -220,11 +226,14 @@ def train(splits_dir: Path, out_dir: Path, params: Params, cache_dir: Path) -> P
     if p.freeze_embeddings:
         model.base_model.embeddings.word_embeddings.weight.requires_grad_(False)
 
-    texts, targets = [], []
+    texts, targets, from_feedback = [], [], 0
     for split in p.fit_splits:
-        split_texts, split_targets = read_split(splits_dir, split)
+        split_texts, split_targets, added = read_fit_rows(
+            splits_dir, split, feedback_path, params.feedback.repeat
+        )
         texts += split_texts
         targets += split_targets
+        from_feedback += added
     if p.max_train_samples:
         keep = rng.sample(range(len(texts)), min(p.max_train_samples, len(texts)))
         texts, targets = [texts[i] for i in keep], [targets[i] for i in keep]
@@ -318,6 +327,7 @@ def train(splits_dir: Path, out_dir: Path, params: Params, cache_dir: Path) -> P
         json.dumps(
             {
                 "train_rows": len(encoded),
+                "feedback_rows": from_feedback,
                 "fit_splits": p.fit_splits,
                 "steps": step,
                 "train_seconds": round(seconds, 1),
@@ -339,6 +349,7 @@ def main() -> None:
         settings.models_dir / "transformer",
         load_params(settings.params_file),
         settings.cache_dir,
+        settings.feedback_path,
     )
 
 

@@ -140,7 +140,9 @@ class TicketClassifier(kserve.Model):
             log.info("%s: refused request: %s", self.name, exc)
             raise
         scores = await self.batcher.submit(texts)
-        prediction = to_prediction(scores.probabilities, self.classes, scores.familiarity)
+        prediction = to_prediction(
+            scores.probabilities, self.classes, scores.familiarity, scores.keywords
+        )
         for label, confidence, familiarity in zip(
             prediction.labels, prediction.confidence, prediction.familiarity, strict=True
         ):

@@ -1,13 +1,15 @@
 """Request parsing, validation and response building shared by both predictors.
 
 The contract (README): input `text` BYTES [N]; outputs `label` BYTES [N], `confidence` FP32 [N],
-`probabilities` FP32 [N, C], `familiarity` FP32 [N] (contract.familiarity); response
+`probabilities` FP32 [N, C], `familiarity` FP32 [N] (contract.familiarity), and from the SVM
+`keywords` BYTES [N] (each a JSON list of the terms that decided the answer); response
 parameters name the classes, model and registry version.
 v1 `{"instances": [...]}` gets the same content as `{"predictions": [...]}`.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -87,10 +89,14 @@ class Prediction:
     confidence: np.ndarray
     probabilities: np.ndarray
     familiarity: np.ndarray
+    keywords: list[list[str]] | None = None
 
 
 def to_prediction(
-    probabilities: np.ndarray, classes: list[str], familiarity: np.ndarray
+    probabilities: np.ndarray,
+    classes: list[str],
+    familiarity: np.ndarray,
+    keywords: list[list[str]] | None = None,
 ) -> Prediction:
     best = probabilities.argmax(axis=1)
     return Prediction(
@@ -98,6 +104,7 @@ def to_prediction(
         probabilities[np.arange(len(best)), best].astype(np.float32),
         probabilities.astype(np.float32),
         np.asarray(familiarity, dtype=np.float32),
+        keywords,
     )
 
 
@@ -111,6 +118,9 @@ def v2_response(
         InferOutput("probabilities", [n, c], "FP32", prediction.probabilities.ravel().tolist()),
         InferOutput("familiarity", [n], "FP32", prediction.familiarity.tolist()),
     ]
+    if prediction.keywords is not None:
+        encoded = [json.dumps(k, ensure_ascii=False) for k in prediction.keywords]
+        outputs.append(InferOutput("keywords", [n], "BYTES", encoded))
     return InferResponse(
         response_id=request.id or "",
         model_name=model,
@@ -128,12 +138,14 @@ def v1_response(prediction: Prediction, model: str, version: str | None, classes
                 "confidence": float(conf),
                 "probabilities": probs.tolist(),
                 "familiarity": float(familiar),
+                **({"keywords": keywords} if keywords is not None else {}),
             }
-            for label, conf, probs, familiar in zip(
+            for label, conf, probs, familiar, keywords in zip(
                 prediction.labels,
                 prediction.confidence,
                 prediction.probabilities,
                 prediction.familiarity,
+                prediction.keywords or [None] * len(prediction.labels),
                 strict=True,
             )
         ],

@@ -7,6 +7,7 @@ from pathlib import Path
 import sklearn
 
 from contract.familiarity import Scores, VocabularyFamiliarity
+from predictors.keywords import LinearKeywords
 from predictors.model import TicketClassifier
 from predictors.server import serve
 
@@ -27,15 +28,22 @@ class SvmClassifier(TicketClassifier):
         self.familiarity = VocabularyFamiliarity(self.pipeline)
         # Normalise once per ticket: the classifier and the familiarity both read that form.
         self.normalize = self.pipeline.named_steps["normalize"]
-        self.classify = self.pipeline[1:]
+        self.features = self.pipeline.named_steps["features"]
+        self.classifier = self.pipeline.named_steps["clf"]
+        self.keywords = LinearKeywords(self.features, self.classifier)
 
     def score(self, texts: list[str]) -> Scores:
         # Inputs come from our own vectoriser, never from users: scikit-learn's per-step input
         # validation (a third of a single-ticket call) checks nothing here.
         with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
             normalized = self.normalize.transform(texts)
-            probabilities = self.classify.predict_proba(normalized)
-        return Scores(probabilities, self.familiarity.of_normalized(normalized))
+            x = self.features.transform(normalized).tocsr()
+            probabilities = self.classifier.predict_proba(x)
+        return Scores(
+            probabilities,
+            self.familiarity.of_normalized(normalized),
+            self.keywords(x, probabilities.argmax(axis=1)),
+        )
 
 
 if __name__ == "__main__":

@@ -7,10 +7,12 @@ transformer budget.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -89,6 +91,7 @@ def pipeline_env(work: Path, params_file: Path, **extra: str) -> dict[str, str]:
         "CCAI_PIPELINE_MODELS_DIR": str(work / "models"),
         "CCAI_PIPELINE_METRICS_DIR": str(work / "metrics"),
         "CCAI_PIPELINE_CACHE_DIR": str(ROOT / ".cache" / "base_models"),
+        "CCAI_PIPELINE_FEEDBACK_PATH": str(work / "feedback" / "feedback.csv"),
         **extra,
     }
 
@@ -113,6 +116,7 @@ def trained(workdir, tiny_params_file, mlflow_server) -> Path:
     env = pipeline_env(workdir, tiny_params_file, MLFLOW_TRACKING_URI=mlflow_server)
     for module in (
         "pipelines.prepare",
+        "pipelines.export_feedback",  # no review store: an empty file, as in `dvc repro`
         "pipelines.train_svm",
         "pipelines.train_transformer",
         "pipelines.evaluate",
@@ -194,3 +198,69 @@ class RecordingProxy:
     def close(self) -> None:
         self.server.should_exit = True
         self.thread.join(5)
+
+
+def _pg_bin(name: str) -> str:
+    """Debian's PostgreSQL binaries live outside PATH (/usr/lib/postgresql/N/bin)."""
+    found = shutil.which(name) or next(
+        (str(p) for p in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))), None
+    )
+    if found is None:
+        raise RuntimeError(f"{name} not found: apt-get install postgresql (.ci/run does)")
+    return found
+
+
+class Postgres:
+    """A real PostgreSQL server in a temporary data directory on a free loopback port.
+
+    initdb and postgres refuse to run as root, so under root they run as the `postgres` user
+    that Debian's package creates, in a directory of their own under the system temp dir (pytest's
+    are private to root). `stop()`/`start()` let a test take the database away.
+    """
+
+    def __init__(self) -> None:
+        root = Path(tempfile.mkdtemp(prefix="ccai-postgres-"))
+        self.root = root
+        self.data = root / "pgdata"
+        self.port = free_port()
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+        self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self.as_user:
+            shutil.chown(root, "postgres")
+        self._run(
+            _pg_bin("initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8"
+        )
+
+    def _run(self, *cmd: str) -> None:
+        done = subprocess.run([*self.as_user, *cmd], capture_output=True, text=True, timeout=120)
+        if done.returncode:
+            raise subprocess.CalledProcessError(done.returncode, cmd, done.stdout, done.stderr)
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(
+            _pg_bin("pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.data / "log"),
+            "-w",
+            "start",
+        )
+
+    def stop(self) -> None:
+        self._run(_pg_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Postgres]:
+    server = Postgres()
+    server.start()
+    try:
+        yield server
+    finally:
+        with contextlib.suppress(subprocess.CalledProcessError):  # a test stopped it already
+            server.stop()
+        shutil.rmtree(server.root, ignore_errors=True)

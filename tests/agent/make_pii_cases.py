@@ -649,22 +649,37 @@ def padded(template: str, lang: str) -> str:
 _SLOT = re.compile(r"\{(\w+)\}")
 
 
-def render(template: str, lang: str) -> dict:
+def render(
+    template: str,
+    lang: str,
+    pii: dict[str, tuple[str, Callable[[str], str]]] | None = None,
+    fillers: dict[str, Callable[[str], str]] | None = None,
+) -> dict:
     """Fill a template, recording the span of every PII value inserted."""
+    pii = PII if pii is None else pii
+    fillers = FILLERS if fillers is None else fillers
     text, entities, pos = "", [], 0
     for m in _SLOT.finditer(template):
         text += template[pos : m.start()]
         slot = m.group(1)
-        if slot in PII:
-            etype, make = PII[slot]
+        if slot in pii:
+            etype, make = pii[slot]
             value = make(lang)
             entities.append({"type": etype, "start": len(text), "end": len(text) + len(value)})
         else:
-            value = FILLERS[slot](lang)
+            value = fillers[slot](lang)
         text += value
         pos = m.end()
     text += template[pos:]
     return {"text": text, "language": lang, "entities": entities}
+
+
+def write_cases(cases: list[dict], out: Path) -> None:
+    """One JSON case per line, UTF-8 as written (Arabic stays readable in diffs)."""
+    with out.open("w", encoding="utf-8") as f:
+        for case in cases:
+            f.write(json.dumps(case, ensure_ascii=False) + "\n")
+    print(f"wrote {len(cases)} cases to {out}")
 
 
 def main() -> None:
@@ -681,10 +696,7 @@ def main() -> None:
         for i in range(HELDOUT_PER_LANGUAGE):
             tpl = HELDOUT[lang][i % len(HELDOUT[lang])]
             cases.append({**render(padded(tpl, lang), lang), "split": "heldout"})
-    with OUT.open("w", encoding="utf-8") as f:
-        for case in cases:
-            f.write(json.dumps(case, ensure_ascii=False) + "\n")
-    print(f"wrote {len(cases)} cases to {OUT}")
+    write_cases(cases, OUT)
 
 
 if __name__ == "__main__":

@@ -188,7 +188,56 @@ def test_batch_and_v2(agent_server):
     )
 
 
+def test_request_id_top_k_and_forced_model(agent_server):
+    """A caller's X-Request-ID is kept (a new one made otherwise), `top_k` sizes the list, and
+    `force_model` answers with the named model whatever the routing rule would choose."""
+    headers = {"authorization": "Bearer k1", "x-request-id": "crm-4411:a"}
+    kept = httpx.post(
+        f"{agent_server.url}/v1/classify?top_k=5", json={"text": ENGLISH}, headers=headers
+    )
+    assert kept.headers["x-request-id"] == "crm-4411:a"
+    body = kept.json()
+    assert body["request_id"] == "crm-4411:a"
+    assert len(body["top_k"]) == 5
+    fresh = classify(agent_server, ENGLISH, top_k=1)
+    assert fresh.json()["request_id"] == fresh.headers["x-request-id"] != "crm-4411:a"
+    assert len(fresh.json()["top_k"]) == 1
+    # More than there are categories: all of them, ranked.
+    assert len(classify(agent_server, ENGLISH, top_k=50).json()["top_k"]) == 8
+    # French would go to the transformer; forced, the SVM answers and nothing escalates.
+    forced = classify(agent_server, FRENCH, force_model="svm").json()
+    assert forced["model"] == "callcenter-svm"
+    assert forced["route"]["decision"] == "forced"
+    assert forced["route"]["reasons"][0]["code"] == "forced"
+    assert forced["route"]["svm_confidence"] == pytest.approx(forced["confidence"], abs=1e-4)
+    to_tr = classify(agent_server, ENGLISH, force_model="transformer").json()
+    assert to_tr["model"] == "callcenter-transformer"
+    assert "routing skipped" in to_tr["route"]["rationale"]
+    # Keywords come from the SVM (a linear model can say which terms decided), in the ticket.
+    svm = classify(agent_server, ENGLISH, force_model="svm").json()
+    assert svm["keywords"] and all(
+        word in svm["pii"]["redacted_text"].lower() for k in svm["keywords"] for word in k.split()
+    )
+    assert to_tr["keywords"] == []
+    batch = httpx.post(
+        f"{agent_server.url}/v1/classify/batch",
+        json={"tickets": [{"text": ENGLISH}, {"text": FRENCH, "top_k": 2}]},
+        headers={"authorization": "Bearer k1", "x-request-id": "b1"},
+    ).json()
+    assert [r["request_id"] for r in batch["results"]] == ["b1-0", "b1-1"]
+    assert [len(r["top_k"]) for r in batch["results"]] == [3, 2]
+    bad_id = httpx.post(
+        f"{agent_server.url}/v1/classify",
+        json={"text": ENGLISH},
+        headers={"authorization": "Bearer k1", "x-request-id": "has space"},
+    )
+    assert bad_id.status_code == 400 and "X-Request-ID" in bad_id.json()["detail"]
+
+
 BAD = [
+    ({"text": "ok", "top_k": 0}, 422),
+    ({"text": "ok", "top_k": 51}, 422),
+    ({"text": "ok", "force_model": "bert"}, 422),
     ({"text": ""}, 422),
     ({"text": "   \n"}, 422),
     ({"text": 5}, 422),

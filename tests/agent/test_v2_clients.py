@@ -38,9 +38,10 @@ def auth() -> dict[str, str]:
 TEXTS = ["printer jammed again", "imprimante bloquée, aidez-moi", "لا أستطيع تسجيل الدخول"]
 
 
-def fake_result(text: str) -> Result:
+def fake_result(text: str, request_id: str = "r-0") -> Result:
     printer = "print" in text or "imprim" in text
     return Result(
+        request_id=request_id,
         category="Hardware" if printer else "Access",
         confidence=0.875 if printer else 0.5,
         model="callcenter-svm" if text.isascii() else "callcenter-transformer",
@@ -48,6 +49,7 @@ def fake_result(text: str) -> Result:
         band="auto" if printer else "review",
         familiarity=0.75 if text.isascii() else None,
         top_k=[],
+        keywords=["printer"] if printer else [],
         route={"decision": "svm", "fallback": False},
         pii={"redacted_text": text, "entities": []},
         latency_ms=1.0,
@@ -64,7 +66,7 @@ class FakeClassifier:
         self.seen.append(tickets)
         if any(t.text == "both down" for t in tickets):
             raise BothUnavailable("svm: refused; transformer: timeout")
-        return [fake_result(t.text) for t in tickets]
+        return [fake_result(t.text, t.request_id) for t in tickets]
 
 
 class FakePredictor:

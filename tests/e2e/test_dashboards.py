@@ -1,7 +1,8 @@
 """Every dashboard panel's PromQL, run against the stack's real Prometheus after real traffic.
 
 The traffic covers each path a panel shows: English/French/Arabic tickets, personal data, an
-invalid request and a forced fallback (the transformer stopped, then started again).
+invalid request, a forced fallback (the transformer stopped, then started again) and a reviewer
+confirming an answer from the review store.
 """
 
 from __future__ import annotations
@@ -38,7 +39,16 @@ def traffic(stack_env):
     ]
     with httpx.Client(base_url=agent, timeout=60) as http:
         for text in TICKETS * 2:
-            assert http.post("/v1/classify", json={"text": text}).status_code == 200
+            answer = http.post("/v1/classify", json={"text": text})
+            assert answer.status_code == 200
+        # A reviewer confirms the last answer once the store has it (written after the reply).
+        rid, category = answer.json()["request_id"], answer.json()["category"]
+        deadline = time.monotonic() + 30
+        while http.get(f"/v1/review/{rid}").status_code != 200:
+            assert time.monotonic() < deadline, "the answer never reached the review store"
+            time.sleep(0.2)
+        confirmed = http.post("/v1/feedback", json={"request_id": rid, "category": category})
+        assert confirmed.status_code == 200, confirmed.text
         assert http.post("/v1/classify", json={"text": " "}).status_code == 422
         subprocess.run(
             [*ctl, "stop", "transformer"], env=stack_env, check=True, capture_output=True

@@ -128,6 +128,9 @@ def test_cli_classifies_a_file_and_keeps_bad_rows(stack_env, tmp_path):
     rows = list(csv.DictReader(out.open()))
     assert [r["id"] for r in rows] == ["1", "2", "3", "4"]
     assert rows[0]["category"] and not rows[0]["error"]
+    assert rows[0]["band"] in {"auto", "review"} and rows[0]["request_id"]
+    top = [item.split(":") for item in rows[0]["top_k"].split("|")]
+    assert len(top) == 3 and top[0][0] == rows[0]["category"]
     assert "empty" in rows[1]["error"]
     assert "limit" in rows[3]["error"]
     assert "2 classified, 2 with errors" in result.stdout

@@ -22,6 +22,7 @@ ROLLOUTS = 'callcenter_rollout_rollouts_total{model="callcenter-svm",result='
 TR = f'{A}tickets_total{{decision="transformer",model="transformer",fallback="false"}}'
 
 # alert -> (interval, eval_time, series that fire it, series that keep it quiet, alert labels)
+FEEDBACK = 'callcenter_agent_feedback_total{band="auto",model="callcenter-svm",'
 CASES = {
     "CallCenterAgentErrorRatioHigh": (
         "1m",
@@ -120,6 +121,26 @@ CASES = {
             f'{A}bands_total{{band="auto",model="svm",reason="confident"}}': "0+95x200",
             f'{A}bands_total{{band="review",model="svm",reason="unfamiliar"}}': "0+5x200",
         },
+        {},
+    ),
+    "CallCenterAutoBandAgreementLow": (
+        "10m",
+        "1500m",
+        {
+            FEEDBACK + 'verdict="confirmed"}': "0+8x200",
+            FEEDBACK + 'verdict="corrected"}': "0+2x200",
+        },
+        {
+            FEEDBACK + 'verdict="confirmed"}': "0+19x200",
+            FEEDBACK + 'verdict="corrected"}': "0+1x200",
+        },
+        {},
+    ),
+    "CallCenterStoreWritesDropped": (
+        "1m",
+        "30m",
+        {f'{A}store_writes_total{{outcome="dropped"}}': "0+3x40"},
+        {f'{A}store_writes_total{{outcome="dropped"}}': "0x40"},
         {},
     ),
     "CallCenterCategoryMixDrift": (

@@ -87,6 +87,29 @@ def test_familiarity_separates_training_like_text_from_other_languages(trained):
     assert foreign.max() < 0.5
 
 
+def test_svm_keywords_are_the_terms_that_decided(trained):
+    """Each keyword is a term of the ticket that pushed it towards the answer: take them out
+    and the model is less sure of that category."""
+    model = SvmClassifier(
+        PredictorSettings(model_name="t", model_dir=str(trained / "models" / "svm"))
+    )
+    assert model.wait_ready(120), model.load_error
+    texts, _ = read_split(trained / "splits", "test")
+    texts = [t for t in texts if len(t.split()) >= 8][:20]
+    scores = model.score(texts)
+    assert scores.keywords is not None and len(scores.keywords) == len(texts)
+    lowered = 0
+    for text, terms, probs in zip(texts, scores.keywords, scores.probabilities, strict=True):
+        assert terms, text
+        normalized = model.normalize.transform([text])[0]
+        words = set(normalized.split())
+        assert all(set(term.split()) <= words for term in terms), (terms, normalized)
+        kept = " ".join(w for w in normalized.split() if w not in set(" ".join(terms).split()))
+        label = probs.argmax()
+        lowered += model.score([kept or "."]).probabilities[0, label] < probs[label]
+    assert lowered >= 0.9 * len(texts)
+
+
 def test_sub_batches_cover_every_text_once_with_bounded_padding():
     lengths = [5, 128, 7, 6, 128, 40, 41, 39, 128, 5] + [20] * 30
     groups = sub_batches(lengths)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import httpx
@@ -56,6 +57,14 @@ def test_v2_and_v1_agree_and_follow_the_contract(server, trained):
     assert all(0.0 <= f <= 1.0 for f in familiarity["data"])
     assert max(familiarity["data"]) > 0  # the signal is computed, not a placeholder
     assert body["parameters"]["model"] == name_of(server)
+    if "svm" in name_of(server):  # a linear model can say which terms decided
+        keywords = outputs["keywords"]
+        assert keywords["datatype"] == "BYTES" and keywords["shape"] == [12]
+        terms = [json.loads(k) for k in keywords["data"]]
+        assert all(isinstance(t, list) and len(t) <= 5 for t in terms)
+        assert sum(bool(t) for t in terms) >= 10
+    else:
+        assert "keywords" not in outputs
 
     v1 = httpx.post(
         f"{server.url}/v1/models/{name_of(server)}:predict", json={"instances": texts}, timeout=30

@@ -1,0 +1,16 @@
+"""The review store's tables, as both sides read them: the agent writes answers and feedback
+(agent/store.py, schema by its Alembic migrations), the export stage reads corrections back into
+training (pipelines/export_feedback.py) with plain SQL and no agent code."""
+
+from __future__ import annotations
+
+ANSWERS = "answers"  # one row per answer: request_id, redacted_text, category, model, band...
+FEEDBACK = "feedback"  # one row per reviewed answer: request_id, category, verdict, created_at
+CONFIRMED, CORRECTED = "confirmed", "corrected"
+
+# Reviewed answers as training rows: the redacted text and the category a person gave it.
+REVIEWED_SQL = (
+    f"SELECT a.request_id, a.redacted_text, f.category, f.verdict, f.created_at "
+    f"FROM {ANSWERS} a JOIN {FEEDBACK} f ON f.request_id = a.request_id "
+    f"ORDER BY f.created_at"
+)
