@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from typing import Literal
 
@@ -22,6 +23,7 @@ from agent.store import AlreadyReviewed, ReviewStore, Stored, UnknownCategory, U
 
 log = logging.getLogger("agent.review")
 RETRY_S = 0.5
+QUEUE_REFRESH_S = 15.0  # the queue-length gauge is a COUNT over the store: not on every write
 
 
 def stored(result: Result) -> Stored:
@@ -45,6 +47,7 @@ class Recorder:
     def __init__(self, store: ReviewStore) -> None:
         self.store = store
         self._tasks: set[asyncio.Task] = set()
+        self._queue_counted = -QUEUE_REFRESH_S
 
     def submit(self, results: list[Result]) -> None:
         task = asyncio.get_running_loop().create_task(self._write([stored(r) for r in results]))
@@ -56,7 +59,9 @@ class Recorder:
             try:
                 await asyncio.to_thread(self.store.record, rows)
                 STORE_WRITES.labels("written").inc(len(rows))
-                REVIEW_QUEUE.set(await asyncio.to_thread(self.store.queue_length))
+                if time.monotonic() - self._queue_counted >= QUEUE_REFRESH_S:
+                    self._queue_counted = time.monotonic()
+                    REVIEW_QUEUE.set(await asyncio.to_thread(self.store.queue_length))
                 return
             except SQLAlchemyError as exc:
                 if attempt == 0:
