@@ -39,7 +39,7 @@ fmt: setup ## apply ruff fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: setup lint ## run the whole test suite (starts its own servers on free ports)
+test: setup lint prometheus-bin ## run the whole test suite (starts its own servers on free ports; promtool checks the alert rules)
 	$(BIN)/pytest
 
 data: setup ## put the data set at data/raw/tickets.csv (full file if present, else the sample)
@@ -49,7 +49,7 @@ mlflow: setup ## start the local MLflow server (sqlite + local artifacts under .
 	$(BIN)/python -m local.stack mlflow
 
 prometheus-bin:
-	@command -v prometheus >/dev/null || { echo "installing Prometheus (Debian package)"; \
+	@command -v prometheus >/dev/null && command -v promtool >/dev/null || { echo "installing Prometheus and promtool (Debian package)"; \
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; }
 
 up: setup prometheus-bin ## start MLflow, both predictors, the agent and Prometheus in the background

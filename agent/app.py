@@ -10,28 +10,43 @@ import asyncio
 import hmac
 import logging
 import re
-import time
 import uuid
 from collections.abc import Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Literal
 
 import aiohttp
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from agent import v2
 from agent.client import PredictorClient, PredictorRefused
+from agent.http_metrics import RequestMetrics
 from agent.language import LanguageDetector
-from agent.metrics import REQUEST_LATENCY, REQUESTS
 from agent.pii import PiiScrubber
 from agent.policy import PolicySource
+from agent.rate_limit import RateLimit
 from agent.review import Recorder
 from agent.review import routes as review_routes
+from agent.schemas import (
+    MAX_TOP_K,
+    V2_REQUEST_SCHEMA,
+    V2_RESPONSE_SCHEMA,
+    BatchIn,
+    BatchOut,
+    ClassifyOut,
+    TicketIn,
+    errors,
+)
 from agent.service import TOP_K, BothUnavailable, Classifier, Ticket
 from agent.settings import AgentSettings
 from agent.store import ReviewStore
@@ -41,27 +56,8 @@ AGENT_MODEL = "callcenter-agent"
 REQUEST_ID_HEADER = "X-Request-ID"
 # Safe to echo and log: no spaces, quotes or newlines (log injection), no unbounded length.
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
-MAX_TOP_K = 50
-
-
-class TicketIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    text: str = Field(description="The ticket as written: email body, chat or call transcript.")
-    channel: Literal["email", "chat", "phone"] | None = None
-    language: str | None = Field(None, pattern=r"^[a-z]{2}$", description="ISO 639-1 hint")
-    top_k: int | None = Field(
-        None, ge=1, le=MAX_TOP_K, description="categories listed in `top_k` (default 3)"
-    )
-    force_model: Literal["svm", "transformer"] | None = Field(
-        None, description="answer with this model, skipping routing"
-    )
-
-    @field_validator("text")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("text is empty or whitespace")
-        return value
+# What RequestMetrics counts and times: the API, not probes, scrapes or the page.
+API_PREFIXES = ("/v1/", f"/v2/models/{AGENT_MODEL}/infer")
 
 
 def request_id(request: Request) -> str:
@@ -76,6 +72,14 @@ def request_id(request: Request) -> str:
     return given
 
 
+def v2_reason(detail: object) -> str:
+    """One line for a v2 `{"error": ...}` body from an HTTPException's detail (a 422 lists
+    fields)."""
+    if isinstance(detail, list):
+        return "; ".join(f"{d['field']}: {d['reason']}" for d in detail)
+    return str(detail)
+
+
 TopK = Query(None, ge=1, le=MAX_TOP_K, description="categories listed in `top_k` (default 3)")
 
 
@@ -83,37 +87,6 @@ def to_ticket(t: TicketIn, rid: str, top_k: int | None) -> Ticket:
     """Body fields win over the query string."""
     k = t.top_k or top_k or TOP_K
     return Ticket(t.text, t.channel, t.language, rid, k, t.force_model)
-
-
-class BatchIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    tickets: list[TicketIn] = Field(min_length=1)
-
-
-# Documents the v2 body in OpenAPI; the route reads the raw body itself (see agent/v2.py).
-V2_REQUEST_SCHEMA = {
-    "type": "object",
-    "required": ["inputs"],
-    "properties": {
-        "id": {"type": "string"},
-        "inputs": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["name", "shape", "datatype"],
-                "properties": {
-                    "name": {"type": "string"},
-                    "shape": {"type": "array", "items": {"type": "integer"}},
-                    "datatype": {"type": "string"},
-                    "parameters": {"type": "object"},
-                    "data": {"type": "array"},
-                },
-            },
-        },
-        "outputs": {"type": "array", "items": {"type": "object"}},
-        "parameters": {"type": "object"},
-    },
-}
 
 
 def build_app(
@@ -133,10 +106,18 @@ def build_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        if settings.store_url:
+            state["store"] = store = ReviewStore(settings.store_url)
+            state["recorder"] = Recorder(store)
+            try:
+                await asyncio.to_thread(store.migrate)
+            except Exception as exc:  # the agent classifies without it; writes retry the schema
+                log.warning("review store not ready at start-up (%s)", type(exc).__name__)
         if classifier is not None:
             state["classifier"] = classifier
             state["clients"] = list(predictor_clients or [])
             yield
+            await close_store()
             return
         http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=200))
         clients = [
@@ -170,27 +151,27 @@ def build_app(
             policy,
         )
         state["clients"] = clients
-        if settings.store_url:
-            state["store"] = store = ReviewStore(settings.store_url)
-            state["recorder"] = Recorder(store)
-            try:
-                await asyncio.to_thread(store.migrate)
-            except Exception as exc:  # the agent classifies without it; writes retry the schema
-                log.warning("review store not ready at start-up (%s)", type(exc).__name__)
         refresher = asyncio.create_task(policy.run())
         yield
         refresher.cancel()
+        await close_store()
+        await http.close()
+
+    async def close_store() -> None:
         if "recorder" in state:
             await state["recorder"].drain()
             state["store"].close()
-        await http.close()
 
     app = FastAPI(
         title="CallCenterAI agent",
         description="Classifies support tickets; scrubs personal data and routes between models.",
         version="0.1.0",
         lifespan=lifespan,
+        # Starlette stops reading at the limit (Content-Length checked first, chunked bodies
+        # counted): a 50 MB body is refused with 413, never held in memory.
+        max_body_size=settings.max_body_bytes,
     )
+    app.add_middleware(RequestMetrics, prefixes=API_PREFIXES)
 
     async def authorize(request: Request) -> None:
         # async: FastAPI runs a plain `def` dependency in its thread pool, a thread hand-off on
@@ -198,17 +179,38 @@ def build_app(
         header = request.headers.get("authorization", "")
         token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
         # Constant-time comparison with every key: no timing hint of how much of a key matched.
-        matched = False
-        for key in settings.api_keys:
-            matched |= hmac.compare_digest(token.encode(), key.encode())
-        if not matched:
-            REQUESTS.labels(request.url.path, "unauthorized").inc()
+        # Several keys at once let a key rotate without downtime (add the new, move, drop the old).
+        matched = None
+        for i, key in enumerate(settings.api_keys):
+            if hmac.compare_digest(token.encode(), key.encode()):
+                matched = i
+        if matched is None:
             raise HTTPException(
                 401, "missing or invalid bearer token", {"WWW-Authenticate": "Bearer"}
             )
+        request.state.caller = f"key-{matched}"  # the rate limit's caller: never the key itself
 
-    # Without API keys the endpoints are open: no dependency to solve on every request.
+    limit = None
+    if settings.rate_limit:
+        limit = RateLimit(settings.rate_limit, settings.rate_limit_storage)
+
+    async def rate_limited(request: Request) -> None:
+        caller = getattr(request.state, "caller", None)
+        if caller is None:
+            caller = request.client.host if request.client else "unknown"
+        wait = limit.retry_after(caller)
+        if wait is not None:
+            raise HTTPException(
+                429,
+                f"rate limit {limit.spec} reached; retry in {wait} s",
+                {"Retry-After": str(wait)},
+            )
+
+    # Without API keys (or a rate limit) the endpoints are open: no dependency to solve on
+    # every request. Auth comes first, so a caller is limited by its key.
     secured = [Depends(authorize)] if settings.api_keys else []
+    if limit is not None:
+        secured.append(Depends(rate_limited))
 
     def check_limits(texts: list[str]) -> None:
         if len(texts) > settings.max_batch_size:
@@ -222,13 +224,11 @@ def build_app(
                     f"ticket {i} has {len(text)} characters; limit {settings.max_text_chars}",
                 )
 
-    async def run(endpoint: str, tickets: list[Ticket]):
-        started = time.perf_counter()
+    async def run(tickets: list[Ticket]):
         check_limits([t.text for t in tickets])
         try:
             results = await state["classifier"].classify(tickets)
         except BothUnavailable as exc:
-            REQUESTS.labels(endpoint, "unavailable").inc()
             log.warning("both predictors unavailable: %s", exc)
             raise HTTPException(
                 503,
@@ -236,10 +236,9 @@ def build_app(
                 {"Retry-After": str(settings.retry_after_s)},
             ) from None
         except PredictorRefused as exc:
-            REQUESTS.labels(endpoint, "invalid").inc()
-            raise HTTPException(422, f"a model refused the ticket: {exc}") from None
-        REQUESTS.labels(endpoint, "ok").inc()
-        REQUEST_LATENCY.labels(endpoint).observe(time.perf_counter() - started)
+            raise HTTPException(
+                422, [{"field": "body.text", "reason": f"a model refused the ticket: {exc}"}]
+            ) from None
         if "recorder" in state:  # after the answer is built: storage never fails classification
             state["recorder"].submit(results)
         for r in results:
@@ -259,14 +258,18 @@ def build_app(
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        REQUESTS.labels(request.url.path, "invalid").inc()
         # Reasons only: pydantic's `input` would echo the ticket (and its personal data) back.
         reasons = [
             {"field": ".".join(str(p) for p in e["loc"]), "reason": e["msg"]} for e in exc.errors()
         ]
         return JSONResponse(status_code=422, content={"detail": reasons})
 
-    @app.post("/v1/classify", dependencies=secured)
+    @app.post(
+        "/v1/classify",
+        dependencies=secured,
+        response_model=ClassifyOut,
+        responses=errors(400, 401, 413, 422, 429, 503),
+    )
     async def classify(
         ticket: TicketIn, request: Request, response: Response, top_k: int | None = TopK
     ) -> dict:
@@ -276,10 +279,15 @@ def build_app(
         """
         rid = request_id(request)
         response.headers[REQUEST_ID_HEADER] = rid
-        result = (await run("/v1/classify", [to_ticket(ticket, rid, top_k)]))[0]
+        result = (await run([to_ticket(ticket, rid, top_k)]))[0]
         return result.public()
 
-    @app.post("/v1/classify/batch", dependencies=secured)
+    @app.post(
+        "/v1/classify/batch",
+        dependencies=secured,
+        response_model=BatchOut,
+        responses=errors(400, 401, 413, 422, 429, 503),
+    )
     async def classify_batch(
         batch: BatchIn, request: Request, response: Response, top_k: int | None = TopK
     ) -> dict:
@@ -290,7 +298,7 @@ def build_app(
         rid = request_id(request)
         response.headers[REQUEST_ID_HEADER] = rid
         tickets = [to_ticket(t, f"{rid}-{i}", top_k) for i, t in enumerate(batch.tickets)]
-        return {"results": [r.public() for r in await run("/v1/classify/batch", tickets)]}
+        return {"results": [r.public() for r in await run(tickets)]}
 
     app.include_router(
         review_routes(
@@ -316,7 +324,9 @@ def build_app(
             ],
         }
 
-    @app.get(f"/v2/models/{AGENT_MODEL}/ready")
+    @app.get(
+        f"/v2/models/{AGENT_MODEL}/ready", responses={503: {"description": "no predictor is ready"}}
+    )
     async def v2_ready() -> Response:
         return await readyz()
 
@@ -330,7 +340,7 @@ def build_app(
         """v2 liveness, the same rule as /healthz: the process answers."""
         return await healthz()
 
-    @app.get("/v2/health/ready")
+    @app.get("/v2/health/ready", responses={503: {"description": "no predictor is ready"}})
     async def v2_health_ready() -> Response:
         """v2 readiness, the same rule as /readyz: at least one predictor is ready."""
         return await readyz()
@@ -344,6 +354,13 @@ def build_app(
                 "content": {"application/json": {"schema": V2_REQUEST_SCHEMA}},
             }
         },
+        responses={
+            200: {
+                "description": "v2 inference response",
+                "content": {"application/json": {"schema": V2_RESPONSE_SCHEMA}},
+            },
+            **errors(400, 401, 413, 429, 503, v2=True),
+        },
     )
     async def v2_infer(request: Request) -> Response:
         """Open Inference Protocol: v2 clients call the agent like any KServe model.
@@ -352,23 +369,17 @@ def build_app(
         tensor extension (`Inference-Header-Content-Length`), as `tritonclient` sends it. Errors
         are `{"error": reason}`, the v2 convention, with the same statuses as /v1.
         """
-        endpoint = f"/v2/models/{AGENT_MODEL}/infer"
         try:
             rid = request_id(request)
             parsed = v2.parse_infer_request(await request.body(), request.headers)
-        except v2.V2Error as exc:
-            REQUESTS.labels(endpoint, "invalid").inc()
-            return JSONResponse(status_code=400, content=v2.error_body(exc.reason))
-        except HTTPException as exc:
-            REQUESTS.labels(endpoint, "invalid").inc()
-            return JSONResponse(status_code=exc.status_code, content=v2.error_body(exc.detail))
-        try:
             tickets = [Ticket(t, request_id=f"{rid}-{i}") for i, t in enumerate(parsed.texts)]
-            results = await run(endpoint, tickets)
-        except HTTPException as exc:
+            results = await run(tickets)
+        except v2.V2Error as exc:
+            return JSONResponse(status_code=400, content=v2.error_body(exc.reason))
+        except StarletteHTTPException as exc:  # /v1's statuses, as v2 `{"error": reason}` bodies
             return JSONResponse(
                 status_code=exc.status_code,
-                content=v2.error_body(str(exc.detail)),
+                content=v2.error_body(v2_reason(exc.detail)),
                 headers=exc.headers,
             )
         return JSONResponse(
@@ -392,14 +403,14 @@ def build_app(
         """Liveness: the process answers."""
         return {"status": "ok"}
 
-    @app.get("/readyz")
+    @app.get("/readyz", responses={503: {"description": "no predictor is ready"}})
     async def readyz() -> Response:
         """Ready when at least one predictor is ready: the agent can still answer via fallback."""
         ready = await asyncio.gather(*(c.ready() for c in state["clients"]))
         body = {c.kind: ok for c, ok in zip(state["clients"], ready, strict=True)}
         return JSONResponse(status_code=200 if any(ready) else 503, content=body)
 
-    @app.get("/metrics")
+    @app.get("/metrics", response_class=PlainTextResponse)
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

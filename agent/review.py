@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import SQLAlchemyError
 
 from agent.metrics import FEEDBACK, REVIEW_QUEUE, STORE_WRITES
+from agent.schemas import PurgeOut, QueueOut, StoredOut, errors
 from agent.service import Result
 from agent.store import AlreadyReviewed, ReviewStore, Stored, UnknownCategory, UnknownRequest
 
@@ -105,9 +106,11 @@ def routes(
             return await asyncio.to_thread(fn, *args)
         except SQLAlchemyError as exc:
             log.warning("review store unavailable (%s)", type(exc).__name__)
-            raise HTTPException(503, "the review store is unavailable; retry later") from None
+            raise HTTPException(
+                503, "the review store is unavailable; retry later", {"Retry-After": "5"}
+            ) from None
 
-    @router.get("/v1/review")
+    @router.get("/v1/review", response_model=QueueOut, responses=errors(401, 422, 429, 503))
     async def review_queue(
         band: Literal["auto", "review"] | None = Query("review", description="omit for all"),
         limit: int = Query(50, ge=1, le=500),
@@ -119,14 +122,22 @@ def routes(
         REVIEW_QUEUE.set(queue)
         return {"items": items, "queue_length": queue}
 
-    @router.get("/v1/review/{request_id}")
+    @router.get(
+        "/v1/review/{request_id}",
+        response_model=StoredOut,
+        responses=errors(401, 404, 422, 429, 503),
+    )
     async def review_item(request_id: str) -> dict:
         found = await call(the_store().get, request_id)
         if found is None:
             raise HTTPException(404, f"no stored answer with request id {request_id!r}")
         return found
 
-    @router.post("/v1/feedback")
+    @router.post(
+        "/v1/feedback",
+        response_model=StoredOut,
+        responses=errors(400, 401, 404, 409, 413, 422, 429, 503),
+    )
     async def feedback(body: FeedbackIn) -> dict:
         """A person's category for an answer: a confirmation or a correction."""
         note = redact(body.note) if body.note else None
@@ -139,7 +150,7 @@ def routes(
                 404, f"no stored answer with request id {body.request_id!r}"
             ) from None
         except UnknownCategory as exc:
-            raise HTTPException(422, str(exc)) from None
+            raise HTTPException(422, [{"field": "body.category", "reason": str(exc)}]) from None
         except AlreadyReviewed:
             raise HTTPException(
                 409, "this answer has feedback already; send replace: true to overwrite it"
@@ -148,7 +159,7 @@ def routes(
         REVIEW_QUEUE.set(await call(the_store().queue_length))
         return out
 
-    @router.post("/v1/review/purge")
+    @router.post("/v1/review/purge", response_model=PurgeOut, responses=errors(401, 429, 503))
     async def purge() -> dict:
         """Delete answers older than the retention (`CCAI_AGENT_STORE_RETENTION_DAYS`)."""
         deleted = await call(the_store().purge, retention_days)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
+from limits import parse_many
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -34,12 +35,27 @@ class AgentSettings(BaseSettings):
     # Input limits.
     max_text_chars: int = 10_000
     max_batch_size: int = 64
+    # Whole request body, refused with 413 before it is read: 64 tickets of 10,000 characters
+    # fit even as 3-byte UTF-8 (Arabic is 2).
+    max_body_bytes: int = Field(4 * 1024 * 1024, ge=1024)
+    # Per caller (API key, or address when open), `limits` syntax: "20/second;600/minute".
+    # Empty: no limit. Over it: 429 with Retry-After.
+    rate_limit: str = ""
+    rate_limit_storage: str = "memory://"  # per replica; redis://host:6379 shares it
     # Optional bearer-token auth: empty means open.
     api_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
     pii_ner: bool = True  # spaCy person-name detection (English, French)
     # The organisation's staff-number format, redacted wherever it appears (e.g. "ST-\d{5}");
     # empty: employee numbers are found after cue words only ("employee number", "matricule").
     pii_employee_id_pattern: str = ""
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _parses(cls, value: str) -> str:
+        """A typo fails at start-up, not as 500s on the first requests."""
+        if value.strip():
+            parse_many(value)
+        return value.strip()
 
     @field_validator("pii_employee_id_pattern")
     @classmethod

@@ -103,6 +103,16 @@ def overview() -> dict:
                 "s",
             ),
             panel(
+                "Predictor server-side errors (what the rollout bake judges)",
+                [
+                    q(
+                        "sum by (model_name, reason) (rate(callcenter_predictor_errors_total[5m]))",
+                        "{{model_name}} {{reason}}",
+                    ),
+                ],
+                "reqps",
+            ),
+            panel(
                 "Predictor call latency seen by the agent",
                 quantiles(f"{AGENT}predictor_seconds", "model"),
                 "s",

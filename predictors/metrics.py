@@ -34,8 +34,16 @@ MODEL_INFO = Gauge(
 )
 INVALID_REQUESTS = Counter(
     "callcenter_predictor_invalid_requests_total",
-    "Requests refused with a 4xx.",
+    "Requests refused with a 4xx (the caller's fault: not counted as errors).",
     ["model_name"],
+)
+# What the rollout operator's bake judges (CCAI_ROLLOUT_ERRORS_METRIC): requests that failed for
+# real users because of the version being served, not because of what they sent.
+ERRORS = Counter(
+    "callcenter_predictor_errors_total",
+    "Requests that failed on the server side, by reason (scoring: the model raised; "
+    "response: its output could not be turned into an answer).",
+    ["model_name", "reason"],
 )
 TRAINING_SHARE = Gauge(
     "callcenter_predictor_training_share",

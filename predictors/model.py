@@ -22,6 +22,7 @@ from predictors.loading import fetch
 from predictors.metrics import (
     BATCH_SIZE,
     CONFIDENCE,
+    ERRORS,
     FAMILIARITY,
     INVALID_REQUESTS,
     MODEL_INFO,
@@ -40,6 +41,7 @@ from predictors.protocol import (
 from predictors.settings import PredictorSettings
 
 log = logging.getLogger("predictors")
+ERROR_REASONS = ("scoring", "response")
 
 
 class TicketClassifier(kserve.Model):
@@ -55,6 +57,10 @@ class TicketClassifier(kserve.Model):
         self.load_error: str | None = None
         self._loader: threading.Thread | None = None
         self._first_attempt = threading.Event()
+        # At zero from the start: the rollout operator judges a counter it can see, and treats
+        # an absent one as "cannot count errors".
+        for reason in ERROR_REASONS:
+            ERRORS.labels(self.name, reason)
         self.batcher = MicroBatcher(
             self.score,
             settings.batch_max_size,
@@ -123,6 +129,11 @@ class TicketClassifier(kserve.Model):
                 )
                 time.sleep(self.settings.load_retry_seconds)
 
+    def _failed(self, reason: str, exc: Exception) -> None:
+        """Counted for the rollout's bake; logged by class only (a message may quote input)."""
+        ERRORS.labels(self.name, reason).inc()
+        log.error("%s: %s failed (%s)", self.name, reason, type(exc).__name__)
+
     def get_input_types(self) -> list[dict]:
         return metadata_types(len(self.classes))[0]
 
@@ -139,10 +150,18 @@ class TicketClassifier(kserve.Model):
             INVALID_REQUESTS.labels(self.name).inc()
             log.info("%s: refused request: %s", self.name, exc)
             raise
-        scores = await self.batcher.submit(texts)
-        prediction = to_prediction(
-            scores.probabilities, self.classes, scores.familiarity, scores.keywords
-        )
+        try:
+            scores = await self.batcher.submit(texts)
+        except Exception as exc:
+            self._failed("scoring", exc)
+            raise
+        try:
+            prediction = to_prediction(
+                scores.probabilities, self.classes, scores.familiarity, scores.keywords
+            )
+        except Exception as exc:
+            self._failed("response", exc)
+            raise
         for label, confidence, familiarity in zip(
             prediction.labels, prediction.confidence, prediction.familiarity, strict=True
         ):

@@ -18,6 +18,7 @@ OPTIONS = {
     "model_version": str,
     "max_batch_size": int,
     "max_text_chars": int,
+    "max_body_bytes": int,
     "batch_max_size": int,
     "batch_max_wait_ms": float,
     "threads": int,
@@ -73,6 +74,9 @@ def serve(model_class: type[TicketClassifier], argv: list[str] | None = None) ->
     warnings.filterwarnings("ignore", message="ORJSONResponse is deprecated")
     if not settings.log_requests:
         quiet_requests()
+    # KServe serves the module-level FastAPI app of kserve.model_server; its body limit is read
+    # when the middleware stack is built, on the first request.
+    model_server.app.max_body_size = settings.max_body_bytes
     model.wait_ready(timeout=120)
     # Registered even when not ready: the server then answers 503 on /v2/models/NAME/ready and
     # infer, keeps retrying the load, and never crash-loops on a registry outage.

@@ -19,6 +19,8 @@ class PredictorSettings(BaseSettings):
     http_port: int = 8080
     max_batch_size: int = 64  # texts in one request
     max_text_chars: int = 10_000  # characters in one text
+    # Whole request body, refused with 413 before it is read (Starlette's body limit).
+    max_body_bytes: int = 4 * 1024 * 1024
     # Micro-batching of concurrent requests into one model call.
     batch_max_size: int = 64
     batch_max_wait_ms: float = 2.0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -142,6 +143,24 @@ def transformer_server(trained, tmp_path_factory) -> Iterator[Server]:
     )
     yield server.start()
     server.stop()
+
+
+def answer_to_a_huge_body(url: str, path: str, headers: str = "") -> bytes:
+    """The status line and headers a server sends when 50 MB are announced and 1 MB is sent:
+    a server that refuses before reading answers without waiting for the rest."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+            f"{headers}Content-Length: 52428800\r\n\r\n".encode()
+        )
+        sock.sendall(b"{" + b" " * 1_000_000)
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            chunk = sock.recv(65536)
+            assert chunk, "the server closed the connection without an answer"
+            answer += chunk
+    return answer
 
 
 class RecordingProxy:

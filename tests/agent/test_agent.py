@@ -13,7 +13,7 @@ from mlflow import MlflowClient
 from contract.bands import BandPolicy, decide
 from pipelines.calibrate_router import forced_rows
 from pipelines.params import load_params
-from tests.conftest import ROOT, RecordingProxy, agent, predictor
+from tests.conftest import ROOT, RecordingProxy, agent, answer_to_a_huge_body, predictor
 
 FRENCH = (
     "Bonjour, je n'arrive plus à me connecter à ma messagerie depuis ce matin. Merci de votre aide."
@@ -378,3 +378,102 @@ def test_policy_follows_the_version_that_answered(proxies, mlflow_server, tmp_pa
         front.stop()
         client.set_registered_model_alias(name, "production", serving.version)
         client.delete_model_version(name, newer.version)
+
+
+@pytest.fixture(scope="module")
+def limited_agent(proxies, tmp_path_factory):
+    """The real agent with two keys, a small rate limit and a small body limit."""
+    svm, transformer = proxies
+    server = agent(
+        tmp_path_factory.mktemp("limited"),
+        svm.url,
+        transformer.url,
+        api_keys="old-key,new-key",
+        rate_limit="4/minute",
+        max_body_bytes="65536",
+    ).start()
+    yield server
+    server.stop()
+
+
+def metric(server, name: str, **labels: str) -> float:
+    """One sample of the agent's /metrics (0 when absent)."""
+    wanted = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    for line in httpx.get(f"{server.url}/metrics").text.splitlines():
+        if line.startswith(f"{name}{{") and line.split("}")[0] == f"{name}{{{wanted}":
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_two_keys_rate_limit_per_key_and_every_refusal_counted(limited_agent):
+    url = f"{limited_agent.url}/v1/classify"
+    counted = {
+        outcome: metric(
+            limited_agent,
+            "callcenter_agent_requests_total",
+            endpoint="/v1/classify",
+            outcome=outcome,
+        )
+        for outcome in ("ok", "rate_limited", "unauthorized", "invalid")
+    }
+    timed = metric(limited_agent, "callcenter_agent_request_seconds_count", endpoint="/v1/classify")
+    old = {"authorization": "Bearer old-key"}
+    statuses = [httpx.post(url, json={"text": ENGLISH}, headers=old).status_code for _ in range(4)]
+    assert statuses == [200] * 4  # both keys work at once: a key rotates without downtime
+    refused = httpx.post(url, json={"text": ENGLISH}, headers=old)
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert "4/minute" in refused.json()["detail"]
+    # The limit is per key: the other key still has its own budget.
+    new = httpx.post(url, json={"text": ENGLISH}, headers={"authorization": "Bearer new-key"})
+    assert new.status_code == 200
+    assert httpx.post(url, json={"text": ENGLISH}).status_code == 401
+    assert (
+        httpx.post(url, json={"txt": 1}, headers={"authorization": "Bearer new-key"}).status_code
+        == 422
+    )
+    expected = {"ok": 5, "rate_limited": 1, "unauthorized": 1, "invalid": 1}
+    for outcome, n in expected.items():
+        now = metric(
+            limited_agent,
+            "callcenter_agent_requests_total",
+            endpoint="/v1/classify",
+            outcome=outcome,
+        )
+        assert now - counted[outcome] == n, outcome
+    # Every answer is timed, refusals included: latency alerts see the whole traffic.
+    now = metric(limited_agent, "callcenter_agent_request_seconds_count", endpoint="/v1/classify")
+    assert now - timed == 8
+
+
+def test_a_huge_body_is_refused_before_it_is_read(limited_agent):
+    """50 MB announced, 1 MB sent: the 413 comes back without the agent waiting for the rest."""
+    before = metric(
+        limited_agent,
+        "callcenter_agent_requests_total",
+        endpoint="/v1/classify",
+        outcome="too_large",
+    )
+    answer = answer_to_a_huge_body(
+        limited_agent.url, "/v1/classify", "Authorization: Bearer new-key\r\n"
+    )
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    after = metric(
+        limited_agent,
+        "callcenter_agent_requests_total",
+        endpoint="/v1/classify",
+        outcome="too_large",
+    )
+    assert after == before + 1
+
+    # A body that says nothing of its length (chunked) is counted as it streams in.
+    def chunks():
+        for _ in range(40):
+            yield b"x" * 4096
+
+    chunked = httpx.post(
+        f"{limited_agent.url}/v1/classify",
+        content=chunks(),
+        headers={"authorization": "Bearer new-key", "content-type": "application/json"},
+    )
+    assert chunked.status_code == 413

@@ -107,7 +107,7 @@ def test_feedback_round_trip_and_nothing_unredacted(store_agent, store_url):
         == 404
     )
     unknown = httpx.post(url, json={"request_id": rid, "category": "Weather"}, headers=AUTH)
-    assert unknown.status_code == 422 and "Weather" in unknown.json()["detail"]
+    assert unknown.status_code == 422 and "Weather" in unknown.json()["detail"][0]["reason"]
     other = next(c["category"] for c in answer["top_k"] if c["category"] != answer["category"])
     before = metric_sum(store_agent, "callcenter_agent_feedback_total")
     note = "wrong: John Smith says it is access, call +44 20 7946 0958"

@@ -22,9 +22,9 @@ from tritonclient.utils import InferenceServerException, serialize_byte_tensor
 
 from agent import v2
 from agent.app import AGENT_MODEL, build_app
-from agent.service import BothUnavailable, Result, Ticket
 from agent.settings import AgentSettings
 from bench.harness import free_port, wait_http
+from tests.agent.fakes import FakeClassifier, FakePredictor, fake_result
 
 KEY = "k-test"
 
@@ -36,47 +36,6 @@ def auth() -> dict[str, str]:
 
 
 TEXTS = ["printer jammed again", "imprimante bloquée, aidez-moi", "لا أستطيع تسجيل الدخول"]
-
-
-def fake_result(text: str, request_id: str = "r-0") -> Result:
-    printer = "print" in text or "imprim" in text
-    return Result(
-        request_id=request_id,
-        category="Hardware" if printer else "Access",
-        confidence=0.875 if printer else 0.5,
-        model="callcenter-svm" if text.isascii() else "callcenter-transformer",
-        model_version="7",
-        band="auto" if printer else "review",
-        familiarity=0.75 if text.isascii() else None,
-        top_k=[],
-        keywords=["printer"] if printer else [],
-        route={"decision": "svm", "fallback": False},
-        pii={"redacted_text": text, "entities": []},
-        latency_ms=1.0,
-    )
-
-
-class FakeClassifier:
-    """Stands in for `agent.service.Classifier`; keeps the tickets it was asked about."""
-
-    def __init__(self) -> None:
-        self.seen: list[list[Ticket]] = []
-
-    async def classify(self, tickets: list[Ticket]) -> list[Result]:
-        self.seen.append(tickets)
-        if any(t.text == "both down" for t in tickets):
-            raise BothUnavailable("svm: refused; transformer: timeout")
-        return [fake_result(t.text, t.request_id) for t in tickets]
-
-
-class FakePredictor:
-    """What readiness asks: a `kind` and `async ready()`."""
-
-    def __init__(self, kind: str, ok: bool) -> None:
-        self.kind, self.ok = kind, ok
-
-    async def ready(self) -> bool:
-        return self.ok
 
 
 class Agent:

@@ -170,3 +170,35 @@ def test_flags_override_env(monkeypatch):
     assert settings.max_text_chars == 500
     assert settings.backend == "onnx"
     assert settings.model_dir == "/m"
+
+
+async def test_server_side_failures_are_counted_for_the_rollout_and_logged_without_text(
+    trained, caplog
+):
+    """A version whose model raises fails real requests: the counter the rollout operator's
+    bake reads rises (by reason), the caller's bad input does not count, no text is logged."""
+    from kserve.errors import InvalidInput
+    from prometheus_client import REGISTRY
+
+    class Broken(SvmClassifier):
+        """Loads like the real one, then its model raises (a bad artefact, say)."""
+
+        def score(self, texts):
+            raise ValueError(f"cannot score {texts}")
+
+    model = Broken(
+        PredictorSettings(model_name="broken-svm", model_dir=str(trained / "models" / "svm"))
+    )
+    assert model.wait_ready(120), model.load_error
+
+    def errors(reason: str) -> float:
+        labels = {"model_name": "broken-svm", "reason": reason}
+        return REGISTRY.get_sample_value("callcenter_predictor_errors_total", labels) or 0.0
+
+    with pytest.raises(ValueError):
+        await model.predict({"instances": ["secret printer ticket"]})
+    assert errors("scoring") == 1
+    assert "secret" not in caplog.text and "ValueError" in caplog.text
+    with pytest.raises(InvalidInput):
+        await model.predict({"instances": [5]})
+    assert errors("scoring") == 1

@@ -8,9 +8,10 @@ import time
 import httpx
 import numpy as np
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from pipelines.prepare import read_split
-from tests.conftest import predictor
+from tests.conftest import answer_to_a_huge_body, predictor
 
 JSON = {"content-type": "application/json"}
 
@@ -167,18 +168,47 @@ def test_v1_bad_input(server):
     assert httpx.post(url, json={"texts": ["a"]}).status_code == 400
 
 
-def test_metrics_count_predictions(server):
-    v2(server, ["printer on floor 3 is jammed"])
-    assert v2(server, ["   "]).status_code == 400
+def samples(server) -> dict[tuple[str, tuple], float]:
+    """/metrics parsed: (sample name, sorted labels) -> value. HELP lines alone satisfy nothing."""
     text = httpx.get(f"{server.url}/metrics").text
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+def total(found: dict, name: str, **labels: str) -> float:
+    return sum(v for (n, ls), v in found.items() if n == name and set(labels.items()) <= set(ls))
+
+
+def test_metrics_count_predictions(server):
     name = name_of(server)
-    assert (
-        f'callcenter_predictor_model_info{{kind="{name.split("-")[1]}",model_name="{name}"' in text
-    )
-    assert f'callcenter_predictor_batch_size_count{{model_name="{name}"}}' in text
-    assert "callcenter_predictor_predictions_total" in text
-    assert 'callcenter_predictor_invalid_requests_total{model_name="' in text
-    assert "request_predict_seconds" in text
+    before = samples(server)
+    assert v2(server, ["printer on floor 3 is jammed"]).status_code == 200
+    assert v2(server, ["   "]).status_code == 400
+    after = samples(server)
+
+    def grew(metric: str) -> float:
+        return total(after, metric, model_name=name) - total(before, metric, model_name=name)
+
+    assert grew("callcenter_predictor_predictions_total") == 1
+    assert grew("callcenter_predictor_invalid_requests_total") == 1
+    assert grew("callcenter_predictor_batch_size_count") == 1
+    assert grew("request_predict_seconds_count") >= 1
+    # A refused input is the caller's fault: not a server-side error for the rollout to judge.
+    assert grew("callcenter_predictor_errors_total") == 0
+    reasons = {dict(ls)["reason"] for n, ls in after if n == "callcenter_predictor_errors_total"}
+    assert reasons == {"scoring", "response"}  # present at zero: the rollout can judge it
+    kind = name.split("-")[1]
+    assert total(after, "callcenter_predictor_model_info", model_name=name, kind=kind) == 1
+
+
+def test_a_huge_body_is_refused_before_it_is_read(server):
+    """KServe's FastAPI app carries the body limit (CCAI_PREDICTOR_MAX_BODY_BYTES, 4 MiB)."""
+    name = name_of(server)
+    answer = answer_to_a_huge_body(server.url, f"/v2/models/{name}/infer")
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
 
 
 def test_not_ready_model_answers_503_and_server_stays_up(tmp_path):
@@ -228,7 +258,11 @@ def test_request_logging_is_off_by_default_and_on_by_setting(svm_server, trained
     try:
         assert v2(loud, ["printer on floor 3 is jammed"]).status_code == 200
         # The log lines are written after the answer: poll rather than read once.
-        wanted = ("POST /v2/models/callcenter-svm/infer", "callcenter-svm: 1 texts -> [")
+        wanted = (
+            "POST /v2/models/callcenter-svm/infer",
+            "kserve.io.v2.models.callcenter-svm.infer",
+            "callcenter-svm: 1 texts -> [",
+        )
         deadline = time.monotonic() + 20
         while not all(w in loud.logs() for w in wanted) and time.monotonic() < deadline:
             time.sleep(0.2)

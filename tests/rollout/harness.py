@@ -293,6 +293,12 @@ class FakePredictor:
         self.version_of = version_of
         self.error = False
         self.latency_s = 0.0
+        # Real users' traffic, as the predictor's own /metrics would show it: every scrape
+        # adds `traffic` requests of which this share failed (predictors/metrics.py ERRORS).
+        self.traffic = 0
+        self.traffic_error_share = 0.0
+        self._served = 0
+        self._failed = 0
         self.requests = 0
         self.runner: web.AppRunner | None = None
         self.url = ""
@@ -315,7 +321,21 @@ class FakePredictor:
             )
 
         async def metrics(_: web.Request) -> web.Response:
-            return web.Response(text="")
+            if not self.traffic:
+                return web.Response(text="")
+            self._served += self.traffic
+            self._failed += round(self.traffic * self.traffic_error_share)
+            # No model_name label: one model per fake deployment, which the operator accepts.
+            text = (
+                "# TYPE request_predict_seconds histogram\n"
+                f'request_predict_seconds_bucket{{le="0.01"}} {self._served}\n'
+                f'request_predict_seconds_bucket{{le="+Inf"}} {self._served}\n'
+                f"request_predict_seconds_count {self._served}\n"
+                f"request_predict_seconds_sum {self._served * 0.002}\n"
+                "# TYPE callcenter_predictor_errors_total counter\n"
+                f'callcenter_predictor_errors_total{{reason="scoring"}} {self._failed}\n'
+            )
+            return web.Response(text=text)
 
         app = web.Application()
         app.router.add_post("/{deployment}/v2/models/{model}/infer", infer)

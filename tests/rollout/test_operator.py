@@ -348,3 +348,23 @@ async def test_mlflow_webhook_triggers_the_rollout_without_waiting_for_a_poll(
         for hook in model.client.list_webhooks():
             if hook.name == "callcenterai-rollout":
                 model.client.delete_webhook(hook.webhook_id)
+
+
+async def test_real_traffic_failing_rolls_back_even_when_probes_pass(cluster, mlflow_server):
+    """The operator's own probes succeed; the predictor's /metrics shows a third of real users'
+    requests failing (callcenter_predictor_errors_total). Kubernetes API emulated by kmock."""
+    model, _, source1 = await setup_model(cluster, mlflow_server, bakeSeconds=30)
+    async with running(operator_settings(cluster, mlflow_server)):
+        await wait_for("adoption", lambda: status_of(cluster).get("phase") == "Idle")
+        v2, _ = model.add_version()
+        cluster.predictor.traffic, cluster.predictor.traffic_error_share = 20, 0.35
+        try:
+            model.point(v2)
+            await wait_for("RolledBack", lambda: status_of(cluster).get("phase") == "RolledBack")
+        finally:
+            cluster.predictor.traffic = 0
+        status = status_of(cluster)
+        assert status["reason"] == "ErrorRateExceeded"
+        assert "(scrape)" in status["message"]
+        assert cluster.predictor.error is False  # every probe answered 200
+        await wait_for("the InferenceService restored", lambda: isvc_uri(cluster) == source1)

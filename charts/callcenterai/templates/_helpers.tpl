@@ -199,3 +199,16 @@ serving.kserve.io/s3-verifyssl: {{ ternary "1" "0" .Values.objectStore.verifySsl
 serving.kserve.io/s3-region: {{ .Values.objectStore.region | quote }}
 serving.kserve.io/s3-useanoncredential: "false"
 {{- end -}}
+
+{{/*
+A setting's value as an environment variable. YAML numbers reach templates as float64, and
+toString writes large whole ones in exponent form (4194304 -> "4.194304e+06"), which an integer
+setting refuses: whole numbers are written as integers.
+*/}}
+{{- define "callcenterai.envValue" -}}
+{{- if and (kindIs "float64" .) (eq . (floor .)) -}}
+{{- int64 . -}}
+{{- else -}}
+{{- toString . -}}
+{{- end -}}
+{{- end -}}
