@@ -60,8 +60,9 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 API_PREFIXES = ("/v1/", f"/v2/models/{AGENT_MODEL}/infer")
 
 
-def request_id(request: Request) -> str:
-    """The caller's X-Request-ID, kept when it is safe to echo; a new one otherwise."""
+def request_id(request: Request, classifier) -> str:
+    """The caller's X-Request-ID, kept when it is safe to echo, log and store; a new one when
+    there is none."""
     given = request.headers.get(REQUEST_ID_HEADER)
     if given is None:
         return uuid.uuid4().hex
@@ -69,7 +70,19 @@ def request_id(request: Request) -> str:
         raise HTTPException(
             400, f"{REQUEST_ID_HEADER} must be 1-128 letters, digits or . _ : - characters"
         )
+    if classifier.holds_personal_data(given):
+        raise HTTPException(
+            400, f"{REQUEST_ID_HEADER} looks like personal data (it is logged): send an opaque id"
+        )
     return given
+
+
+def _field_path(loc: tuple, kind: str) -> str:
+    """Where the error is; an unexpected key is the caller's text (an IBAN, say): not repeated."""
+    parts = [str(p) for p in loc]
+    if kind == "extra_forbidden" and parts:
+        parts[-1] = "<unexpected field>"
+    return ".".join(parts)
 
 
 def v2_reason(detail: object) -> str:
@@ -258,9 +271,10 @@ def build_app(
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        # Reasons only: pydantic's `input` would echo the ticket (and its personal data) back.
+        # Reasons only: pydantic's `input` would echo the ticket (and its personal data) back,
+        # and so would an unexpected key, which `_field_path` does not repeat.
         reasons = [
-            {"field": ".".join(str(p) for p in e["loc"]), "reason": e["msg"]} for e in exc.errors()
+            {"field": _field_path(e["loc"], e["type"]), "reason": e["msg"]} for e in exc.errors()
         ]
         return JSONResponse(status_code=422, content={"detail": reasons})
 
@@ -277,7 +291,7 @@ def build_app(
 
         `request_id` is the caller's `X-Request-ID` when given (also sent back in that header).
         """
-        rid = request_id(request)
+        rid = request_id(request, state["classifier"])
         response.headers[REQUEST_ID_HEADER] = rid
         result = (await run([to_ticket(ticket, rid, top_k)]))[0]
         return result.public()
@@ -295,7 +309,7 @@ def build_app(
 
         Each ticket's `request_id` is the request's id (`X-Request-ID`) and its index: `ID-0`...
         """
-        rid = request_id(request)
+        rid = request_id(request, state["classifier"])
         response.headers[REQUEST_ID_HEADER] = rid
         tickets = [to_ticket(t, f"{rid}-{i}", top_k) for i, t in enumerate(batch.tickets)]
         return {"results": [r.public() for r in await run(tickets)]}
@@ -370,7 +384,7 @@ def build_app(
         are `{"error": reason}`, the v2 convention, with the same statuses as /v1.
         """
         try:
-            rid = request_id(request)
+            rid = request_id(request, state["classifier"])
             parsed = v2.parse_infer_request(await request.body(), request.headers)
             tickets = [Ticket(t, request_id=f"{rid}-{i}") for i, t in enumerate(parsed.texts)]
             results = await run(tickets)

@@ -164,6 +164,11 @@ class Classifier:
         language, _ = self.detector.detect(text)
         return self.scrubber.scrub(text, language).text
 
+    def holds_personal_data(self, value: str) -> bool:
+        """Whether a caller's identifier (X-Request-ID) carries personal data: it is logged and
+        stored as it is, so it must not."""
+        return self.scrubber.scrub(value, "en").text != value
+
     def _prepare(self, ticket: Ticket):
         started = time.perf_counter()
         language, confidence = (

@@ -55,6 +55,9 @@ class FakeClassifier:
     def redact(self, text: str) -> str:
         return text
 
+    def holds_personal_data(self, value: str) -> bool:
+        return "@" in value
+
 
 class FakePredictor:
     """What readiness asks: a `kind` and `async ready()`."""

@@ -160,3 +160,13 @@ async def test_rate_limit_per_key_then_per_address_when_open():
 def test_a_broken_rate_limit_fails_at_start_up():
     with pytest.raises(ValueError, match="rate limit"):
         AgentSettings(rate_limit="twenty a second")
+
+
+async def test_a_422_never_repeats_what_was_sent(api):
+    key = "call me on +44 20 7946 0958"
+    response = await api.post("/v1/classify", json={"text": "printer", key: 1}, headers=A)
+    assert response.status_code == 422
+    assert "7946" not in response.text
+    assert response.json()["detail"] == [
+        {"field": "body.<unexpected field>", "reason": "Extra inputs are not permitted"}
+    ]

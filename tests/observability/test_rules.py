@@ -136,6 +136,23 @@ CASES = {
         },
         {},
     ),
+    "CallCenterPredictorErrors": (
+        "1m",
+        "20m",
+        {
+            'request_predict_seconds_count{model_name="callcenter-svm"}': "0+100x30",
+            'callcenter_predictor_errors_total{model_name="callcenter-svm",reason="scoring"}': (
+                "0+5x30"
+            ),
+        },
+        {
+            'request_predict_seconds_count{model_name="callcenter-svm"}': "0+100x30",
+            'callcenter_predictor_errors_total{model_name="callcenter-svm",reason="scoring"}': (
+                "0x30"
+            ),
+        },
+        {"model_name": "callcenter-svm"},
+    ),
     "CallCenterStoreWritesDropped": (
         "1m",
         "30m",
