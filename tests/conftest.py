@@ -145,6 +145,20 @@ def transformer_server(trained, tmp_path_factory) -> Iterator[Server]:
     server.stop()
 
 
+@contextlib.contextmanager
+def agent_with_store(
+    tmp: Path, svm_url: str, transformer_url: str, key: str, **env: str
+) -> Iterator[Server]:
+    """The real agent with one API key and a SQLite review store in `tmp`; stopped after."""
+    server = agent(
+        tmp, svm_url, transformer_url, api_keys=key, store_url=f"sqlite:///{tmp}/review.db", **env
+    ).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 def answer_to_a_huge_body(url: str, path: str, headers: str = "") -> bytes:
     """The status line and headers a server sends when 50 MB are announced and 1 MB is sent:
     a server that refuses before reading answers without waiting for the rest."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from bench.fuzz import fuzz, table
-from tests.conftest import agent
+from tests.conftest import agent_with_store
 
 KEY = "fuzz-key"
 
@@ -17,15 +17,8 @@ KEY = "fuzz-key"
 @pytest.fixture(scope="module")
 def fuzzed_agent(svm_server, transformer_server, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("fuzz-agent")
-    server = agent(
-        tmp,
-        svm_server.url,
-        transformer_server.url,
-        api_keys=KEY,
-        store_url=f"sqlite:///{tmp}/review.db",
-    ).start()
-    yield server
-    server.stop()
+    with agent_with_store(tmp, svm_server.url, transformer_server.url, KEY) as server:
+        yield server
 
 
 def test_fuzzed_agent_answers_only_what_its_openapi_documents(fuzzed_agent):

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ROOT, RecordingProxy, agent
+from tests.conftest import ROOT, RecordingProxy, agent_with_store
 
 STRUCTURED = {"EMAIL", "PHONE", "IBAN", "CARD", "IP_ADDRESS", "URL"}
 AUTH = {"authorization": "Bearer leak-key"}
@@ -54,17 +54,15 @@ def black_hole() -> Iterator[str]:
 def leaky_paths(svm_server, black_hole, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("leaks")
     proxy = RecordingProxy(svm_server.url)
-    server = agent(
+    with agent_with_store(
         tmp,
         proxy.url,
         black_hole,
-        api_keys="leak-key",
-        store_url=f"sqlite:///{tmp}/review.db",
+        "leak-key",
         transformer_timeout_s="0.5",
         max_text_chars="3000",
-    ).start()
-    yield server, proxy, tmp
-    server.stop()
+    ) as server:
+        yield server, proxy, tmp
     proxy.close()
 
 

@@ -15,7 +15,7 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.agent.test_agent import PII_TICKET, SECRETS
-from tests.conftest import ROOT, agent
+from tests.conftest import ROOT, agent_with_store
 
 SCREENSHOTS = ROOT / "bench" / "results"
 
@@ -30,15 +30,8 @@ def _binary(*names: str) -> str:
 @pytest.fixture(scope="module")
 def ui_agent(svm_server, transformer_server, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("ui")
-    server = agent(
-        tmp,
-        svm_server.url,
-        transformer_server.url,
-        api_keys="ui-key",
-        store_url=f"sqlite:///{tmp}/review.db",
-    ).start()
-    yield server
-    server.stop()
+    with agent_with_store(tmp, svm_server.url, transformer_server.url, "ui-key") as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
