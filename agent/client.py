@@ -70,10 +70,6 @@ class PredictorClient:
             name=kind,
         )
 
-    @property
-    def circuit_open(self) -> bool:
-        return self.breaker.opened
-
     async def infer(self, texts: list[str]) -> Answer:
         started = time.perf_counter()
         try:

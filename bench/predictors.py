@@ -2,10 +2,13 @@
 
     python -m bench.predictors [--seconds 10] [--concurrency 1,16,32]
 
-Starts the bare endpoint (the practical ceiling), a KServe server with a constant-answer model
-(the ceiling for any KServe predictor), the SVM and the transformer predictor on free ports,
-drives each with wrk at several concurrencies with single real tickets and batches of 32, prints
-a table and writes bench/results/predictors.json and predictors.png.
+First, in-process: the SVM's two serving paths (`svm_backend` linear and sklearn) on one ticket
+at a time and on batches of 32, and their agreement on the whole test split (labels, largest
+probability difference). Then over HTTP: the bare endpoint (the practical ceiling), a KServe
+server with a constant-answer model (the ceiling for any KServe predictor), the SVM predictor on
+both paths and the transformer predictor on free ports, each driven with wrk at several
+concurrencies with single real tickets and batches of 32. Prints tables and writes
+bench/results/predictors.json and predictors.png.
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
+import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from bench import wrk
@@ -23,10 +28,62 @@ from bench.harness import ROOT, machine, module_server, predictor
 RESULTS = ROOT / "bench" / "results"
 
 
-def tickets(limit: int = 640) -> list[str]:
+def tickets(limit: int | None = 640) -> list[str]:
     path = ROOT / "data" / "splits" / "test.csv"
     frame = pd.read_csv(path if path.is_file() else ROOT / "data" / "sample.csv")
-    return frame["Document"].astype(str).head(limit).tolist()
+    column = frame["Document"].astype(str)
+    return (column if limit is None else column.head(limit)).tolist()
+
+
+def svm_in_process(svm_dir: str) -> dict:
+    """Per-call cost and agreement of the SVM's two paths, without HTTP around them."""
+    import mlflow.sklearn
+
+    from contract.normalize import normalize
+    from contract.svm_runtime import LinearScorer
+
+    scorer = LinearScorer(mlflow.sklearn.load_model(svm_dir))
+    texts = [normalize(t) for t in tickets(limit=None)]
+    paths = {"linear": scorer.scores_normalized, "sklearn": scorer.sklearn_scores_normalized}
+    out: dict = {"tickets": len(texts)}
+    for name, run in paths.items():
+        run(texts[:64])  # warm-up
+        single = []
+        for text in texts[:2000]:
+            started = time.perf_counter()
+            run([text])
+            single.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        batches = [texts[i : i + 32] for i in range(0, 640, 32)]
+        for batch in batches:
+            run(batch)
+        out[name] = {
+            "single_p50_ms": round(1000 * float(np.median(single)), 4),
+            "single_p99_ms": round(1000 * float(np.percentile(single, 99)), 4),
+            "batch32_ms": round(1000 * (time.perf_counter() - started) / len(batches), 3),
+        }
+    fast, reference = (paths[name](texts) for name in ("linear", "sklearn"))
+    out["labels_equal"] = float(
+        np.mean(fast.probabilities.argmax(1) == reference.probabilities.argmax(1))
+    )
+    out["max_probability_diff"] = float(np.abs(fast.probabilities - reference.probabilities).max())
+    out["keywords_equal"] = float(
+        np.mean([a == b for a, b in zip(fast.keywords, reference.keywords, strict=True)])
+    )
+    print(f"{'svm path':8} {'1 ticket p50 ms':>16} {'p99 ms':>8} {'batch of 32 ms':>15}")
+    for name in paths:
+        row = out[name]
+        print(
+            f"{name:8} {row['single_p50_ms']:>16.3f} {row['single_p99_ms']:>8.3f} "
+            f"{row['batch32_ms']:>15.2f}"
+        )
+    print(
+        f"whole test split ({len(texts)} tickets): labels equal {out['labels_equal']:.4f}, "
+        f"largest probability difference {out['max_probability_diff']:.2e}, "
+        f"keywords equal {out['keywords_equal']:.4f}",
+        flush=True,
+    )
+    return out
 
 
 def v2_body(texts: list[str]) -> dict:
@@ -65,6 +122,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS / "predictors.json")
     args = parser.parse_args()
     wrk.require_wrk()
+    in_process = svm_in_process(args.svm_dir)
     levels = [int(c) for c in args.concurrency.split(",")]
     texts = tickets()
     payloads = {
@@ -79,6 +137,10 @@ def main() -> None:
             "/v2/models/constant/infer",
         ),
         "svm": (predictor("svm", args.svm_dir, tmp), "/v2/models/callcenter-svm/infer"),
+        "svm-sklearn": (
+            predictor("svm", args.svm_dir, tmp, "--svm_backend", "sklearn"),
+            "/v2/models/callcenter-svm/infer",
+        ),
         "transformer": (
             predictor("transformer", args.transformer_dir, tmp),
             "/v2/models/callcenter-transformer/infer",
@@ -120,7 +182,15 @@ def main() -> None:
             server.stop()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
-        json.dumps({"machine": machine(), "seconds": args.seconds, "rows": rows}, indent=2)
+        json.dumps(
+            {
+                "machine": machine(),
+                "svm_in_process": in_process,
+                "seconds": args.seconds,
+                "rows": rows,
+            },
+            indent=2,
+        )
     )
     plot(rows, args.out.with_suffix(".png"))
     print(f"wrote {args.out} and {args.out.with_suffix('.png')}")

@@ -27,7 +27,8 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
-from contract.familiarity import Scores, VocabularyFamiliarity
+from contract.familiarity import Scores
+from contract.svm_runtime import LinearScorer
 from pipelines.cli import StageError, run
 from pipelines.model_dir import FAMILIARITY_COLUMN
 from pipelines.params import PipelineSettings, load_params
@@ -40,24 +41,23 @@ KINDS = ("svm", "transformer")
 class ServedScorer:
     """Probabilities and familiarity exactly as the predictor of this kind computes them.
 
-    The transformer's pyfunc runs the served int8 graph (contract.transformer_runtime); the SVM's
-    familiarity comes from the same contract function the SVM predictor calls.
+    The transformer's pyfunc runs the served int8 graph (contract.transformer_runtime); the SVM
+    runs through contract.svm_runtime, the predictor's default path.
     """
 
     def __init__(self, kind: str, model_dir: Path) -> None:
         self.model = mlflow.pyfunc.load_model(str(model_dir))
         self.labels = self.model.metadata.metadata["callcenterai"]["labels"]
-        self.vocabulary = None
+        self.svm = None
         if kind == "svm":
-            self.vocabulary = VocabularyFamiliarity(mlflow.sklearn.load_model(str(model_dir)))
+            self.svm = LinearScorer(mlflow.sklearn.load_model(str(model_dir)))
 
     def __call__(self, texts: list[str]) -> Scores:
+        if self.svm is not None:
+            return self.svm.scores(texts)
         out = self.model.predict(pd.DataFrame({"text": texts}))
-        if isinstance(out, pd.DataFrame) and FAMILIARITY_COLUMN in out:
-            familiarity = out.pop(FAMILIARITY_COLUMN).to_numpy(np.float32)
-            return Scores(out[self.labels].to_numpy(np.float64), familiarity)
-        familiarity = self.vocabulary(texts) if self.vocabulary else np.zeros(len(texts))
-        return Scores(np.asarray(out, dtype=np.float64), familiarity.astype(np.float32))
+        familiarity = out.pop(FAMILIARITY_COLUMN).to_numpy(np.float32)
+        return Scores(out[self.labels].to_numpy(np.float64), familiarity)
 
 
 def predict_proba(scorer: ServedScorer, texts: list[str]) -> np.ndarray:

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -130,6 +130,12 @@ class PipelineSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="CCAI_PIPELINE_")
 
+    # The MLflow server of the registry stages (register, promote, status). MLflow's own variable
+    # is read too, since that is what MLflow users already set.
+    tracking_uri: str = Field(
+        "http://127.0.0.1:5000",
+        validation_alias=AliasChoices("CCAI_PIPELINE_TRACKING_URI", "MLFLOW_TRACKING_URI"),
+    )
     params_file: Path = Path("params.yaml")
     # Full data set if present, else the committed sample (see pipelines.fetch).
     data_path: Path | None = None

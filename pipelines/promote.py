@@ -18,6 +18,7 @@ from mlflow.exceptions import MlflowException
 
 from pipelines.cli import StageError, run
 from pipelines.params import PipelineSettings, load_params
+from pipelines.tracking import connect
 
 log = logging.getLogger("pipelines.promote")
 PRODUCTION = "production"
@@ -142,6 +143,7 @@ def main() -> None:
     action.add_argument("--staging", action="store_true", help="promote the staging version")
     action.add_argument("--rollback-to", help="version to make production without the gate")
     args = parser.parse_args()
+    connect(settings.tracking_uri)
     client = MlflowClient()
     if args.rollback_to:
         decision = rollback(client, args.model, args.rollback_to)

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import time
-import urllib.request
 from pathlib import Path
 
 import mlflow
@@ -22,9 +20,9 @@ from contract.bands import BandPolicy
 from pipelines.cli import StageError, run
 from pipelines.params import Params, PipelineSettings, load_params
 from pipelines.promote import LIVE_SETS, STAGING, Decision, promote
+from pipelines.tracking import connect
 
 log = logging.getLogger("pipelines.register")
-DEFAULT_TRACKING_URI = "http://127.0.0.1:5000"
 EXPERIMENT = "callcenterai"
 
 
@@ -158,23 +156,9 @@ def register_all(settings: PipelineSettings, params: Params) -> dict[str, Decisi
     return decisions
 
 
-def check_reachable(uri: str) -> None:
-    """Fail in seconds with a fix, instead of after MLflow's minutes of HTTP retries."""
-    if not uri.startswith("http"):
-        return
-    try:
-        urllib.request.urlopen(f"{uri.rstrip('/')}/health", timeout=5).close()
-    except OSError as exc:
-        raise StageError(
-            f"MLflow tracking server not reachable at {uri} ({exc}); start it with `make mlflow` "
-            "or set MLFLOW_TRACKING_URI"
-        ) from None
-
-
 def main() -> None:
-    os.environ.setdefault("MLFLOW_TRACKING_URI", DEFAULT_TRACKING_URI)
-    check_reachable(os.environ["MLFLOW_TRACKING_URI"])
     settings = PipelineSettings()
+    connect(settings.tracking_uri)
     params = load_params(settings.params_file)
     try:
         decisions = register_all(settings, params)

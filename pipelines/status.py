@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import os
-
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
 from pipelines.cli import StageError, run
 from pipelines.params import PipelineSettings, load_params
-from pipelines.register import DEFAULT_TRACKING_URI, check_reachable
+from pipelines.tracking import connect
 
 
 def main() -> None:
-    uri = os.environ.setdefault("MLFLOW_TRACKING_URI", DEFAULT_TRACKING_URI)
-    check_reachable(uri)
-    params = load_params(PipelineSettings().params_file)
+    settings = PipelineSettings()
+    uri = connect(settings.tracking_uri)
+    params = load_params(settings.params_file)
     client = MlflowClient()
     print(f"MLflow registry at {uri}")
     for name in (params.registry.svm_name, params.registry.transformer_name):

@@ -52,13 +52,18 @@ class MicroBatcher:
     async def _run(self) -> None:
         queue = self._queue
         busy = False
+        held: _Job | None = None  # taken from the queue but too big for the last batch
         while True:
-            jobs = [await queue.get()]
+            jobs = [held or await queue.get()]
+            held = None
             size = len(jobs[0].texts)
             if busy and size < self._max_size and queue.empty():
                 await asyncio.sleep(self._max_wait)
-            while not queue.empty() and size + len(queue._queue[0].texts) <= self._max_size:
+            while not queue.empty():
                 job = queue.get_nowait()
+                if size + len(job.texts) > self._max_size:
+                    held = job  # first in the next batch: arrival order is kept
+                    break
                 jobs.append(job)
                 size += len(job.texts)
             texts = [t for job in jobs for t in job.texts]

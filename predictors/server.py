@@ -23,6 +23,7 @@ OPTIONS = {
     "batch_max_wait_ms": float,
     "threads": int,
     "backend": str,
+    "svm_backend": str,
     "max_length": int,
     "load_retry_seconds": float,
 }

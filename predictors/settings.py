@@ -26,6 +26,9 @@ class PredictorSettings(BaseSettings):
     batch_max_wait_ms: float = 2.0
     threads: int = 0  # intra-op threads for torch / ONNX Runtime; 0 = library default
     backend: Literal["onnx", "torch"] = "onnx"  # transformer only
+    # SVM only: "linear" runs the fitted pipeline as a sparse dot product (contract.svm_runtime),
+    # "sklearn" through scikit-learn's predict_proba; same labels, ~10x apart per ticket.
+    svm_backend: Literal["linear", "sklearn"] = "linear"
     max_length: int = 0  # transformer truncation; 0 = the length it was trained with
     log_requests: bool = False  # per-request log lines cost throughput
     load_retry_seconds: float = 10.0

@@ -145,6 +145,30 @@ def test_micro_batcher_groups_concurrent_requests_and_keeps_order():
     assert sum(calls) == 1 + 2 * 19
 
 
+def test_micro_batcher_never_exceeds_its_size_and_keeps_arrival_order():
+    """A request that does not fit the current batch opens the next one (not dropped, not
+    overtaken by later requests)."""
+    calls: list[list[str]] = []
+
+    def predict(texts: list[str]) -> np.ndarray:
+        calls.append(texts)
+        return np.array([[float(t)] for t in texts])
+
+    async def main() -> list[np.ndarray]:
+        batcher = MicroBatcher(predict, max_size=5, max_wait_ms=5)
+        await batcher.submit(["0"])
+        jobs = [[str(i), str(i + 100), str(i + 200)][: 1 + i % 3] for i in range(1, 13)]
+        return jobs, await asyncio.gather(*(batcher.submit(job) for job in jobs))
+
+    jobs, results = asyncio.run(main())
+    for job, result in zip(jobs, results, strict=True):
+        assert result.ravel().tolist() == [float(t) for t in job]
+    assert max(len(c) for c in calls) <= 5
+    assert any(len(c) > 3 for c in calls), f"nothing was batched: {calls}"
+    served = [t for c in calls[1:] for t in c]
+    assert served == [t for job in jobs for t in job], "a request overtook an earlier one"
+
+
 def test_micro_batcher_passes_errors_to_callers():
     def predict(texts: list[str]) -> np.ndarray:
         raise RuntimeError("boom")
