@@ -170,6 +170,10 @@ class LinearScorer:
         """For callers that already hold `contract.normalize`'s output."""
         rows = [self.features(text) for text in normalized]
         probabilities = self.probabilities(rows)
+        return self._answer(normalized, rows, probabilities)
+
+    def _answer(self, normalized: list[str], rows: list, probabilities: np.ndarray) -> Scores:
+        """Keywords of the answered class and familiarity, whichever path scored the rows."""
         predicted = probabilities.argmax(axis=1)
         keywords = [self.keywords(c, w, int(k)) for (c, w), k in zip(rows, predicted, strict=True)]
         return Scores(probabilities, self.familiarity.of_normalized(normalized), keywords)
@@ -192,6 +196,4 @@ class LinearScorer:
             (x.indices[x.indptr[i] : x.indptr[i + 1]], x.data[x.indptr[i] : x.indptr[i + 1]])
             for i in range(x.shape[0])
         ]
-        predicted = probabilities.argmax(axis=1)
-        keywords = [self.keywords(c, w, int(k)) for (c, w), k in zip(rows, predicted, strict=True)]
-        return Scores(probabilities, self.familiarity.of_normalized(normalized), keywords)
+        return self._answer(normalized, rows, probabilities)

@@ -20,6 +20,7 @@ import mlflow.pyfunc
 import mlflow.sklearn
 import numpy as np
 import pandas as pd
+from mlflow.models import Model
 from sklearn.metrics import (
     accuracy_score,
     confusion_matrix,
@@ -46,11 +47,12 @@ class ServedScorer:
     """
 
     def __init__(self, kind: str, model_dir: Path) -> None:
-        self.model = mlflow.pyfunc.load_model(str(model_dir))
-        self.labels = self.model.metadata.metadata["callcenterai"]["labels"]
-        self.svm = None
-        if kind == "svm":
-            self.svm = LinearScorer(mlflow.sklearn.load_model(str(model_dir)))
+        self.labels = Model.load(str(model_dir)).metadata["callcenterai"]["labels"]
+        # Each model is loaded once, by the path that serves it.
+        self.svm = (
+            LinearScorer(mlflow.sklearn.load_model(str(model_dir))) if kind == "svm" else None
+        )
+        self.model = None if self.svm else mlflow.pyfunc.load_model(str(model_dir))
 
     def __call__(self, texts: list[str]) -> Scores:
         if self.svm is not None:
