@@ -6,9 +6,10 @@ every candidate pair (confidence, familiarity) of that model is scored. The pair
 most `auto` answers whose accuracy reaches `bands.target_accuracy` on the validation split AND
 `bands.live_target_accuracy` on the live set: the stripped validation split alone cannot see a
 model that is confidently wrong on tickets as people write them. The held-out live set and the
-test split are replayed for the report only; nothing is chosen on them. The register stage
-stores the thresholds as tags on each model's version; the agent applies the tags of the
-version that answered.
+test split are replayed too, but nothing is chosen on them: the held-out replay is what the
+quality gate's band floor judges (pipelines.promote). The register stage stores the thresholds
+as tags on each model's version and each model's own replayed figures as metrics of its run;
+the agent applies the tags of the version that answered.
 """
 
 from __future__ import annotations
@@ -82,6 +83,8 @@ def summary(data: Replay, policies: dict[str, BandPolicy]) -> dict:
         "auto_rows": int(auto.sum()),
         "accuracy": round(float(data.ok.mean()), 4),
     }
+    # Each model's own auto answers: the gate judges a version by these (pipelines.promote).
+    out["by_model"] = {kind: summary_of(data, auto, data.answered_by == kind) for kind in KINDS}
     if len(set(data.languages)) > 1:
         out["by_language"] = {
             lang: summary_of(data, auto, data.languages == lang)

@@ -112,6 +112,11 @@ class RegistryParams(BaseModel):
     # ...and its accuracy on the live-style set (data/live) at most this much lower: the test
     # split is stripped like the training data and cannot see a model that fails real tickets.
     max_live_drop: float = Field(0.05, ge=0, le=1)
+    # ...and on each live-style set the version's own `auto` answers (its band thresholds,
+    # replayed by calibrate_bands) must be right at least this often once there are
+    # `auto_floor_rows` of them: a model confidently wrong on live tickets never goes to production.
+    auto_accuracy_floor: float = Field(0.90, ge=0, le=1)
+    auto_floor_rows: int = Field(10, ge=1)
 
 
 class Params(BaseModel):

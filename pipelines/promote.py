@@ -5,6 +5,9 @@ measured on the same test split (its sha256 is a tag of every run): numbers from
 say nothing about which model is better. It also refuses a candidate whose accuracy on the
 hand-written live-style set falls well below production's: the stripped test split cannot see a
 model (or an export, such as a coarser int8 quantisation) that fails tickets as people write them.
+And it refuses, even as a first version, a candidate whose own `auto` answers on a live-style set
+are right less often than `registry.auto_accuracy_floor`: a support team routes those tickets
+without looking, so a model that is confidently wrong there is worse than no new model.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
 from pipelines.cli import StageError, run
-from pipelines.params import PipelineSettings, load_params
+from pipelines.params import PipelineSettings, RegistryParams, load_params
 from pipelines.tracking import connect
 
 log = logging.getLogger("pipelines.promote")
@@ -47,6 +50,7 @@ class RunFacts:
     accuracy: float
     split: str | None
     live_accuracy: dict[str, float | None]
+    auto: dict[str, tuple[int, float | None]]  # per live set: auto rows, their accuracy
 
 
 def _run_facts(client: MlflowClient, name: str, version: str) -> RunFacts:
@@ -60,22 +64,46 @@ def _run_facts(client: MlflowClient, name: str, version: str) -> RunFacts:
         run_data.metrics["test_accuracy"],
         run_data.tags.get("split_sha256"),
         {name: run_data.metrics.get(f"{name}_accuracy") for name in LIVE_SETS},
+        {
+            name: (
+                int(run_data.metrics.get(f"{name}_auto_rows", 0)),
+                run_data.metrics.get(f"{name}_auto_accuracy"),
+            )
+            for name in LIVE_SETS
+        },
     )
+
+
+def _band_floor_failure(facts: RunFacts, gate: RegistryParams) -> str | None:
+    """Why the candidate's own auto band is unsafe on a live set, or None when it is not."""
+    for live in LIVE_SETS:
+        rows, accuracy = facts.auto[live]
+        judged = rows >= gate.auto_floor_rows and accuracy is not None
+        if judged and accuracy < gate.auto_accuracy_floor:
+            return (
+                f"its {rows} auto answers on {live} are right {accuracy:.4f} of the time, "
+                f"below the floor {gate.auto_accuracy_floor}"
+            )
+    return None
 
 
 def promote(
     client: MlflowClient,
     name: str,
     version: str,
-    min_improvement: float = 0.0,
-    max_live_drop: float | None = None,
+    gate: RegistryParams | None = None,
 ) -> Decision:
     """Give `version` the production alias if it is at least as good as the current one."""
+    gate = gate or RegistryParams()
+    min_improvement, max_live_drop = gate.min_improvement, gate.max_live_drop
     version = str(version)
     current = _alias_version(client, name, PRODUCTION)
     if current == version:
         return Decision(False, f"v{version} is already production", version, current)
     facts = _run_facts(client, name, version)
+    unsafe = _band_floor_failure(facts, gate)
+    if unsafe is not None:
+        return Decision(False, f"v{version} refused: {unsafe}", version, current)
     if current is not None:
         prod = _run_facts(client, name, current)
         if facts.split != prod.split:
@@ -98,8 +126,7 @@ def promote(
         for live in LIVE_SETS:
             candidate, production = facts.live_accuracy[live], prod.live_accuracy[live]
             if (
-                max_live_drop is not None
-                and candidate is not None
+                candidate is not None
                 and production is not None
                 and candidate < production - max_live_drop
             ):
@@ -151,13 +178,7 @@ def main() -> None:
         version = args.version or _alias_version(client, args.model, STAGING)
         if version is None:
             raise StageError(f"{args.model} has no staging version")
-        decision = promote(
-            client,
-            args.model,
-            version,
-            params.registry.min_improvement,
-            params.registry.max_live_drop,
-        )
+        decision = promote(client, args.model, version, params.registry)
     print(decision.reason)
 
 

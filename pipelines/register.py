@@ -71,7 +71,7 @@ def log_and_register(
         mlflow.log_params(
             {"split.seed": params.split.seed, "train_rows": manifest["train"]["rows"]}
         )
-        mlflow.log_metrics(flat_metrics(report))
+        mlflow.log_metrics({**flat_metrics(report), **band_metrics(metrics_dir, kind)})
         mlflow.set_tags(
             {
                 "kind": kind,
@@ -125,6 +125,23 @@ def band_tags(metrics_dir: Path, kind: str) -> dict[str, str]:
     return BandPolicy(chosen["confidence"], chosen["familiarity"]).tags()
 
 
+def band_metrics(metrics_dir: Path, kind: str) -> dict[str, float]:
+    """How this model's own `auto` answers fared on each live set: the gate's band floor."""
+    path = metrics_dir / "bands.json"
+    if not path.is_file():
+        return {}
+    replay = json.loads(path.read_text())["replay"]
+    metrics = {}
+    for live in LIVE_SETS:
+        mine = replay.get(live, {}).get("by_model", {}).get(kind)
+        if mine is None:
+            continue
+        metrics[f"{live}_auto_rows"] = float(mine["auto_rows"])
+        if mine["auto_accuracy"] is not None:
+            metrics[f"{live}_auto_accuracy"] = mine["auto_accuracy"]
+    return metrics
+
+
 def register_all(settings: PipelineSettings, params: Params) -> dict[str, Decision]:
     client = MlflowClient()
     decisions = {}
@@ -145,13 +162,7 @@ def register_all(settings: PipelineSettings, params: Params) -> dict[str, Decisi
                 **band_tags(settings.metrics_dir, kind),
             },
         )
-        decisions[kind] = promote(
-            client,
-            name,
-            version,
-            params.registry.min_improvement,
-            params.registry.max_live_drop,
-        )
+        decisions[kind] = promote(client, name, version, params.registry)
         log.info("%s: %s", name, decisions[kind].reason)
     return decisions
 

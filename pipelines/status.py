@@ -24,9 +24,16 @@ def main() -> None:
         for alias, version in sorted(model.aliases.items()):
             mv = client.get_model_version(name, version)
             metrics = client.get_run(mv.run_id).data.metrics
+            # The held-out live set's auto answers: what the gate's band floor judged.
+            auto = metrics.get("live_holdout_auto_accuracy")
+            held_out = (
+                f"  held-out auto {auto:.3f} ({int(metrics['live_holdout_auto_rows'])} rows)"
+                if auto is not None
+                else ""
+            )
             print(
                 f"  {name:24} @{alias:10} v{version:<3} accuracy {metrics['test_accuracy']:.4f}"
-                f"  macro-F1 {metrics['test_macro_f1']:.4f}"
+                f"  macro-F1 {metrics['test_macro_f1']:.4f}{held_out}"
             )
 
 

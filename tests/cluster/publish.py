@@ -93,7 +93,7 @@ def publish(values: dict, tracking_uri: str) -> dict:
             tags = router_tags(settings.metrics_dir) if kind == "svm" else None
             reports, splits = settings.metrics_dir, settings.splits_dir
             number = log_and_register(client, kind, name, model_dir, reports, splits, params, tags)
-            decision = promote(client, name, number, params.registry.min_improvement)
+            decision = promote(client, name, number, params.registry)
             print(f"{name}: registered v{number}; {decision.reason}")
             version = client.get_model_version_by_alias(name, PRODUCTION)
         published[kind] = (name, version.version, version.source)

@@ -138,10 +138,42 @@ def test_quality_gate_refuses_a_candidate_that_fails_live_tickets(
     version = log_and_register(
         client, "svm", name, trained / "models" / "svm", metrics, trained / "splits", params
     )
-    decision = promote(client, name, version, 0.0, params.registry.max_live_drop)
+    decision = promote(client, name, version, params.registry)
     assert not decision.promoted
     assert f"{live} accuracy" in decision.reason
     assert client.get_model_version_by_alias(name, PRODUCTION).version == before
+
+
+@pytest.mark.parametrize(("rows", "refused"), [(12, True), (9, False)])
+def test_quality_gate_refuses_a_confidently_wrong_band_once_it_has_enough_rows(
+    trained, tiny_params_file, client, rows: int, refused: bool
+):
+    """Better on the test split, no worse on live accuracy, but its own `auto` answers on the
+    held-out live set are right 0.5 of the time: refused once there are auto_floor_rows (10)."""
+    name = "callcenter-svm"
+    before = client.get_model_version_by_alias(name, PRODUCTION).version
+    prod = client.get_run(client.get_model_version(name, before).run_id).data.metrics
+    metrics = trained / f"floor-{rows}" / "metrics"
+    shutil.copytree(trained / "metrics", metrics)
+    report = json.loads((metrics / "svm.json").read_text())
+    report["accuracy"] = prod["test_accuracy"] + 0.01
+    (metrics / "svm.json").write_text(json.dumps(report))
+    bands = json.loads((metrics / "bands.json").read_text())
+    bands["replay"]["live_holdout"]["by_model"]["svm"].update(auto_rows=rows, auto_accuracy=0.5)
+    (metrics / "bands.json").write_text(json.dumps(bands))
+    params = load_params(tiny_params_file)
+    version = log_and_register(
+        client, "svm", name, trained / "models" / "svm", metrics, trained / "splits", params
+    )
+    run = client.get_run(client.get_model_version(name, version).run_id).data.metrics
+    assert run["live_holdout_auto_rows"] == rows and run["live_holdout_auto_accuracy"] == 0.5
+    decision = promote(client, name, version, params.registry)
+    assert decision.promoted is not refused, decision.reason
+    if refused:
+        assert f"its {rows} auto answers on live_holdout are right 0.5000" in decision.reason
+        assert client.get_model_version_by_alias(name, PRODUCTION).version == before
+    else:  # too few to judge: the usual gate decides, and this candidate passes it
+        rollback(client, name, before)
 
 
 def test_bands_are_calibrated_and_travel_with_each_version(trained, client):
@@ -161,3 +193,9 @@ def test_bands_are_calibrated_and_travel_with_each_version(trained, client):
         policy = bands["policies"][kind]
         assert float(version.tags["band.confidence"]) == pytest.approx(policy["confidence"])
         assert float(version.tags["band.familiarity"]) == pytest.approx(policy["familiarity"])
+        # Its own replayed auto answers per live set are metrics of its run: the band floor.
+        run = client.get_run(version.run_id).data.metrics
+        for live in ("live", "live_holdout"):
+            mine = bands["replay"][live]["by_model"][kind]
+            assert run[f"{live}_auto_rows"] == mine["auto_rows"]
+            assert run.get(f"{live}_auto_accuracy") == mine["auto_accuracy"]
