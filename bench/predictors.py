@@ -5,9 +5,10 @@
 First, in-process: the SVM's two serving paths (`svm_backend` linear and sklearn) on one ticket
 at a time and on batches of 32, and their agreement on the whole test split (labels, largest
 probability difference). Then over HTTP: the bare endpoint (the practical ceiling), a KServe
-server with a constant-answer model (the ceiling for any KServe predictor), the SVM predictor on
-both paths and the transformer predictor on free ports, each driven with wrk at several
-concurrencies with single real tickets and batches of 32. Prints tables and writes
+server with a constant-answer model (the ceiling for any KServe predictor), the same constant
+model answering the SVM's whole five-output contract (the ceiling for that answer), the SVM
+predictor on both paths and the transformer predictor on free ports, each driven with wrk at
+several concurrencies with single real tickets and batches of 32. Prints tables and writes
 bench/results/predictors.json and predictors.png.
 """
 
@@ -134,6 +135,11 @@ def main() -> None:
         "bare": (module_server("bench.bare", "/ready", tmp), "/v2/models/bare/infer"),
         "kserve-constant": (
             module_server("bench.kserve_constant", "/v2/models/constant/ready", tmp),
+            "/v2/models/constant/infer",
+        ),
+        # The same, answering the SVM's whole contract (five outputs): the ceiling for this answer.
+        "kserve-contract": (
+            module_server("bench.kserve_constant", "/v2/models/constant/ready", tmp, "--contract"),
             "/v2/models/constant/infer",
         ),
         "svm": (predictor("svm", args.svm_dir, tmp), "/v2/models/callcenter-svm/infer"),

@@ -8,7 +8,9 @@ picks the thresholds, so the calibration measures exactly what the agent will do
 - on an escalation, the SVM and the transformer name the same category.
 The thresholds are per model version: the calibration stage stores them as tags on the
 registered version (`TAG_CONFIDENCE`, `TAG_FAMILIARITY`) and the agent applies those of the
-version that answered. Without calibrated thresholds every answer is `review`.
+version that answered. Without calibrated thresholds every answer is `review`, and so is every
+answer of a version whose band the quality gate withdrew (`TAG_WITHDRAWN`: promoted as a first
+version although its own `auto` answers on live-style tickets were below the floor).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ AUTO = "auto"
 REVIEW = "review"
 TAG_CONFIDENCE = "band.confidence"
 TAG_FAMILIARITY = "band.familiarity"
+TAG_WITHDRAWN = "band.withdrawn"  # why the gate withdrew the band; no answer of it is `auto`
 
 
 @dataclass(frozen=True)
@@ -26,9 +29,12 @@ class BandPolicy:
     confidence: float
     familiarity: float
     source: str = "calibrated"
+    withdrawn: str = ""
 
     @classmethod
     def from_tags(cls, tags: dict[str, str], source: str) -> BandPolicy | None:
+        if tags.get(TAG_WITHDRAWN):
+            return cls(1.01, 1.01, source, tags[TAG_WITHDRAWN])
         if TAG_CONFIDENCE not in tags or TAG_FAMILIARITY not in tags:
             return None
         return cls(float(tags[TAG_CONFIDENCE]), float(tags[TAG_FAMILIARITY]), source)
@@ -57,6 +63,12 @@ def decide(
     """The band of one answer; the first failed condition is the reason given."""
     if policy is None:
         return Verdict(REVIEW, "uncalibrated", f"no calibrated band for this {model} version")
+    if policy.withdrawn:
+        return Verdict(
+            REVIEW,
+            "uncalibrated",
+            f"the quality gate withdrew this {model} version's auto band: {policy.withdrawn}",
+        )
     if familiarity is None:
         return Verdict(REVIEW, "unfamiliar", f"the {model} reported no familiarity")
     if familiarity < policy.familiarity:

@@ -5,9 +5,11 @@ measured on the same test split (its sha256 is a tag of every run): numbers from
 say nothing about which model is better. It also refuses a candidate whose accuracy on the
 hand-written live-style set falls well below production's: the stripped test split cannot see a
 model (or an export, such as a coarser int8 quantisation) that fails tickets as people write them.
-And it refuses, even as a first version, a candidate whose own `auto` answers on a live-style set
-are right less often than `registry.auto_accuracy_floor`: a support team routes those tickets
-without looking, so a model that is confidently wrong there is worse than no new model.
+And it refuses a candidate whose own `auto` answers on a live-style set are right less often than
+`registry.auto_accuracy_floor`: a support team routes those tickets without looking, so a model
+that is confidently wrong there is worse than the production one. With no production version to
+keep, the candidate is promoted with its band withdrawn (`contract.bands.TAG_WITHDRAWN`): it
+answers, and every answer goes to review.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
+from contract.bands import TAG_WITHDRAWN
 from pipelines.cli import StageError, run
 from pipelines.params import PipelineSettings, RegistryParams, load_params
 from pipelines.tracking import connect
@@ -102,8 +105,18 @@ def promote(
         return Decision(False, f"v{version} is already production", version, current)
     facts = _run_facts(client, name, version)
     unsafe = _band_floor_failure(facts, gate)
-    if unsafe is not None:
+    if unsafe is not None and current is not None:
         return Decision(False, f"v{version} refused: {unsafe}", version, current)
+    if unsafe is not None:  # set before the alias moves: the agent never sees it with a band
+        client.set_model_version_tag(name, version, TAG_WITHDRAWN, unsafe)
+        client.set_registered_model_alias(name, PRODUCTION, version)
+        return Decision(
+            True,
+            f"v{version} ({facts.accuracy:.4f}) promoted with its auto band withdrawn, as there "
+            f"is no production version to keep: {unsafe}",
+            version,
+            None,
+        )
     if current is not None:
         prod = _run_facts(client, name, current)
         if facts.split != prod.split:

@@ -1,9 +1,9 @@
 """Request parsing, validation and response building shared by both predictors.
 
-The contract (README): input `text` BYTES [N]; outputs `label` BYTES [N], `confidence` FP32 [N],
-`probabilities` FP32 [N, C], `familiarity` FP32 [N] (contract.familiarity), and from the SVM
-`keywords` BYTES [N] (each a JSON list of the terms that decided the answer); response
-parameters name the classes, model and registry version.
+The contract (predictors/README.md): input `text` BYTES [N]; outputs `label` BYTES [N],
+`confidence` FP32 [N], `probabilities` FP32 [N, C], `familiarity` FP32 [N]
+(contract.familiarity), and from the SVM `keywords` BYTES [N] (each a JSON list of the terms
+that decided the answer); response parameters name the classes, model and registry version.
 v1 `{"instances": [...]}` gets the same content as `{"predictions": [...]}`.
 """
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from contract.bands import AUTO, REVIEW, BandPolicy, decide
+from contract.bands import AUTO, REVIEW, TAG_WITHDRAWN, BandPolicy, decide
 from contract.familiarity import Scores, knn_familiarity, vocabulary_coverage
 
 
@@ -73,3 +73,13 @@ def test_band_policy_round_trips_through_registry_tags():
     back = BandPolicy.from_tags(tags, "svm v3")
     assert (back.confidence, back.familiarity, back.source) == (0.8, 0.5, "svm v3")
     assert BandPolicy.from_tags({"router.svm_threshold": "0.7"}, "x") is None
+
+
+def test_a_withdrawn_band_sends_every_answer_to_review():
+    """The gate withdrew the band of a first version that failed the floor: its thresholds
+    no longer count, however sure and familiar the answer."""
+    tags = {**POLICY.tags(), TAG_WITHDRAWN: "its 12 auto answers on live_holdout are right 0.5"}
+    policy = BandPolicy.from_tags(tags, "svm v1")
+    verdict = decide(1.0, 1.0, policy, "svm")
+    assert (verdict.band, verdict.code) == (REVIEW, "uncalibrated")
+    assert "withdrew" in verdict.detail and "live_holdout" in verdict.detail

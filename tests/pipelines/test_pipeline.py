@@ -9,6 +9,7 @@ import mlflow
 import pytest
 from mlflow import MlflowClient
 
+from contract.bands import REVIEW, TAG_WITHDRAWN, BandPolicy, decide
 from pipelines.params import load_params
 from pipelines.promote import PRODUCTION, STAGING, promote, rollback
 from pipelines.register import log_and_register
@@ -144,6 +145,21 @@ def test_quality_gate_refuses_a_candidate_that_fails_live_tickets(
     assert client.get_model_version_by_alias(name, PRODUCTION).version == before
 
 
+def _register_with_a_bad_band(trained, client, name: str, rows: int, better_by: float) -> str:
+    """A copy of the trained SVM whose own held-out `auto` answers are right 0.5 of the time."""
+    metrics = trained / f"floor-{name}-{rows}" / "metrics"
+    shutil.copytree(trained / "metrics", metrics)
+    report = json.loads((metrics / "svm.json").read_text())
+    report["accuracy"] += better_by
+    (metrics / "svm.json").write_text(json.dumps(report))
+    bands = json.loads((metrics / "bands.json").read_text())
+    bands["replay"]["live_holdout"]["by_model"]["svm"].update(auto_rows=rows, auto_accuracy=0.5)
+    (metrics / "bands.json").write_text(json.dumps(bands))
+    params = load_params()
+    model = trained / "models" / "svm"
+    return log_and_register(client, "svm", name, model, metrics, trained / "splits", params)
+
+
 @pytest.mark.parametrize(("rows", "refused"), [(12, True), (9, False)])
 def test_quality_gate_refuses_a_confidently_wrong_band_once_it_has_enough_rows(
     trained, tiny_params_file, client, rows: int, refused: bool
@@ -153,18 +169,10 @@ def test_quality_gate_refuses_a_confidently_wrong_band_once_it_has_enough_rows(
     name = "callcenter-svm"
     before = client.get_model_version_by_alias(name, PRODUCTION).version
     prod = client.get_run(client.get_model_version(name, before).run_id).data.metrics
-    metrics = trained / f"floor-{rows}" / "metrics"
-    shutil.copytree(trained / "metrics", metrics)
-    report = json.loads((metrics / "svm.json").read_text())
-    report["accuracy"] = prod["test_accuracy"] + 0.01
-    (metrics / "svm.json").write_text(json.dumps(report))
-    bands = json.loads((metrics / "bands.json").read_text())
-    bands["replay"]["live_holdout"]["by_model"]["svm"].update(auto_rows=rows, auto_accuracy=0.5)
-    (metrics / "bands.json").write_text(json.dumps(bands))
+    report = json.loads((trained / "metrics" / "svm.json").read_text())
+    better_by = prod["test_accuracy"] - report["accuracy"] + 0.01
+    version = _register_with_a_bad_band(trained, client, name, rows, better_by)
     params = load_params(tiny_params_file)
-    version = log_and_register(
-        client, "svm", name, trained / "models" / "svm", metrics, trained / "splits", params
-    )
     run = client.get_run(client.get_model_version(name, version).run_id).data.metrics
     assert run["live_holdout_auto_rows"] == rows and run["live_holdout_auto_accuracy"] == 0.5
     decision = promote(client, name, version, params.registry)
@@ -174,6 +182,20 @@ def test_quality_gate_refuses_a_confidently_wrong_band_once_it_has_enough_rows(
         assert client.get_model_version_by_alias(name, PRODUCTION).version == before
     else:  # too few to judge: the usual gate decides, and this candidate passes it
         rollback(client, name, before)
+
+
+def test_a_first_version_below_the_floor_serves_with_its_band_withdrawn(trained, client):
+    """Nothing in production to keep: refusing would leave the agent without a model, so the
+    version is promoted and its band withdrawn (the agent then sends its answers to review)."""
+    name = "callcenter-svm-first-below-floor"
+    version = _register_with_a_bad_band(trained, client, name, 12, 0.0)
+    decision = promote(client, name, version, load_params().registry)
+    assert decision.promoted and "auto band withdrawn" in decision.reason, decision.reason
+    served = client.get_model_version_by_alias(name, PRODUCTION)
+    assert served.version == version
+    assert "live_holdout" in served.tags[TAG_WITHDRAWN]
+    band = BandPolicy.from_tags(served.tags, f"{name} v{version}")
+    assert decide(1.0, 1.0, band, "svm").band == REVIEW
 
 
 def test_bands_are_calibrated_and_travel_with_each_version(trained, client):
