@@ -361,6 +361,51 @@ def test_agent_calls_kserve_predictor_services(value_set):
             assert monitors[0]["spec"]["endpoints"][0]["port"] == container["ports"][0]["name"]
 
 
+def _env(container: dict) -> dict[str, dict]:
+    return {e["name"]: e for e in container.get("env", [])}
+
+
+def test_postgresql_serves_the_review_store_and_mlflow_and_only_them():
+    """postgresql.enabled: the agent's store URL and MLflow's backend URI name the chart's
+    database Service, the password comes from the Secret (never a ConfigMap), and only the agent
+    and MLflow pods may connect."""
+    objs = rendered("postgresql")
+    pg = by_name(objs, "StatefulSet")[f"{render.RELEASE}-postgresql"]
+    container = pg["spec"]["template"]["spec"]["containers"][0]
+    port = container["ports"][0]["containerPort"]
+    host = f"{render.RELEASE}-postgresql.{render.NAMESPACE}.svc.cluster.local:{port}"
+    env = _env(container)
+    secret = env["POSTGRES_PASSWORD"]["valueFrom"]["secretKeyRef"]
+    assert secret == {"name": "callcenterai-db", "key": "POSTGRES_PASSWORD"}
+    assert f"{render.RELEASE}-postgresql" not in by_name(objs, "Secret"), "existingSecret wins"
+    review, mlflow_db = env["POSTGRES_DB"]["value"], "mlflow"
+    init = by_name(objs, "ConfigMap")[f"{render.RELEASE}-postgresql-init"]["data"]
+    assert f"CREATE DATABASE {mlflow_db} OWNER" in "".join(init.values())
+    deployments = by_name(objs, "Deployment")
+    wiring = {
+        "agent": ("CCAI_AGENT_STORE_URL", "postgresql+psycopg://callcenterai:", review),
+        "mlflow": ("MLFLOW_BACKEND_STORE_URI", "postgresql+psycopg2://callcenterai:", mlflow_db),
+    }
+    for component, (variable, scheme, database) in wiring.items():
+        pod = deployments[f"{render.RELEASE}-{component}"]["spec"]["template"]["spec"]
+        env = _env(pod["containers"][0])
+        names = list(env)
+        # $(POSTGRES_PASSWORD) expands only from a variable defined before it.
+        assert names.index("POSTGRES_PASSWORD") < names.index(variable), component
+        assert env["POSTGRES_PASSWORD"]["valueFrom"]["secretKeyRef"] == secret
+        url = env[variable]["value"]
+        assert url == f"{scheme}$(POSTGRES_PASSWORD)@{host}/{database}", url
+    for config in of_kind(objs, "ConfigMap"):
+        assert "postgresql+" not in json.dumps(config), config["metadata"]["name"]
+    policy = by_name(objs, "NetworkPolicy")[f"{render.RELEASE}-postgresql"]
+    peers = [peer["podSelector"]["matchLabels"] for peer in policy["spec"]["ingress"][0]["from"]]
+    components = sorted(p["app.kubernetes.io/component"] for p in peers)
+    assert components == ["agent", "mlflow"]
+    assert [p["port"] for p in policy["spec"]["ingress"][0]["ports"]] == [port]
+    # Off by default: sqlite on volumes, no database objects.
+    assert not of_kind(rendered("default"), "StatefulSet")
+
+
 def test_agent_configmap_is_valid_agent_settings(monkeypatch):
     from agent.settings import AgentSettings
 
@@ -459,6 +504,10 @@ BAD_VALUES = {
     "scale to zero": ({"predictors": {"svm": {"minReplicas": 0}}}, "/predictors/svm/minReplicas"),
     "unknown top-level key": ({"agnet": {}}, "agnet"),
     "root user": ({"securityContext": {"runAsUser": 0}}, "/securityContext/runAsUser"),
+    "database password unsafe in a URL": (
+        {"postgresql": {"enabled": True, "password": "p@ss/word"}},
+        "/postgresql/password",
+    ),
 }
 
 

@@ -212,3 +212,27 @@ setting refuses: whole numbers are written as integers.
 {{- toString . -}}
 {{- end -}}
 {{- end -}}
+
+{{/* ---- PostgreSQL ---- */}}
+
+{{- define "callcenterai.postgresqlName" -}}
+{{- include "callcenterai.componentName" (dict "root" . "component" "postgresql") -}}
+{{- end -}}
+
+{{/* Secret with POSTGRES_PASSWORD. */}}
+{{- define "callcenterai.postgresqlSecretName" -}}
+{{- .Values.postgresql.existingSecret | default (include "callcenterai.postgresqlName" .) -}}
+{{- end -}}
+
+{{/* Env var POSTGRES_PASSWORD from the Secret: the URL below expands $(POSTGRES_PASSWORD). */}}
+{{- define "callcenterai.postgresqlPasswordEnv" -}}
+- name: POSTGRES_PASSWORD
+  valueFrom:
+    secretKeyRef: {name: {{ include "callcenterai.postgresqlSecretName" . }}, key: POSTGRES_PASSWORD}
+{{- end -}}
+
+{{/* SQLAlchemy URL of one database: (dict "root" $ "driver" "psycopg" "database" "review"). */}}
+{{- define "callcenterai.postgresqlUrl" -}}
+{{- $pg := .root.Values.postgresql -}}
+{{- printf "postgresql+%s://%s:$(POSTGRES_PASSWORD)@%s.%s.svc.cluster.local:%d/%s" .driver $pg.user (include "callcenterai.postgresqlName" .root) .root.Release.Namespace (int $pg.port) .database -}}
+{{- end -}}
