@@ -1,20 +1,23 @@
 """Put the input data set at data/raw/tickets.csv, the one path the DVC pipeline depends on.
 
 Source, first found: `--source`/`CCAI_PIPELINE_DATA_PATH`; the full data set beside the checkout
-(`../shared/data/it_tickets.csv`); the committed 2,000-row sample. `--kaggle` downloads the
-original file for users with Kaggle credentials. The copy is skipped when the bytes are the same, so
-DVC sees no change and `dvc repro` stays a no-op.
+(`../shared/data/it_tickets.csv`); the full data set committed gzipped (`data/full/`, CC0, see
+its README), so every clone trains on all 47,837 tickets without credentials. `--kaggle`
+downloads the original file for users with Kaggle credentials. The full file is checked against
+its md5 whichever way it came, so a truncated or altered copy never trains a model. The copy is
+skipped when the bytes are the same, so DVC sees no change and `dvc repro` stays a no-op.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import gzip
+import hashlib
 import io
 import json
 import logging
 import os
-import shutil
 import urllib.error
 import urllib.request
 import zipfile
@@ -26,6 +29,8 @@ from pipelines.params import PipelineSettings
 log = logging.getLogger("pipelines.fetch")
 
 FULL_DATA = Path("../shared/data/it_tickets.csv")
+COMMITTED_FULL_DATA = Path("data/full/it_tickets.csv.gz")
+FULL_DATA_MD5 = "a05aa13d753884547cc46e6f525bfb82"  # the Kaggle file, byte for byte
 SAMPLE = Path("data/sample.csv")
 KAGGLE_DATASET = "adisongoh/it-service-ticket-classification-dataset"
 KAGGLE_FILE = "all_tickets_processed_improved_v3.csv"
@@ -37,7 +42,29 @@ def resolve_source(explicit: Path | None) -> Path:
         if not explicit.is_file():
             raise StageError(f"{explicit}: data file not found")
         return explicit
-    return FULL_DATA if FULL_DATA.is_file() else SAMPLE
+    for candidate in (FULL_DATA, COMMITTED_FULL_DATA):
+        if candidate.is_file():
+            return candidate
+    return SAMPLE
+
+
+def read_bytes(source: Path) -> bytes:
+    """The file's content; `.gz` files are decompressed."""
+    if source.suffix == ".gz":
+        with gzip.open(source) as handle:
+            return handle.read()
+    return source.read_bytes()
+
+
+def checked_full_data(content: bytes, source: Path) -> bytes:
+    """The full data set's bytes, refused when they are not the published file's."""
+    digest = hashlib.md5(content, usedforsecurity=False).hexdigest()
+    if digest != FULL_DATA_MD5:
+        raise StageError(
+            f"{source}: md5 {digest}, expected {FULL_DATA_MD5} (the Kaggle file): the copy is "
+            "truncated or altered; fetch it again"
+        )
+    return content
 
 
 def kaggle_credentials() -> tuple[str, str]:
@@ -71,16 +98,19 @@ def download_kaggle(dest: Path, timeout: float = 30.0) -> Path:
         raise StageError(f"cannot reach Kaggle ({reason}); offline? use --source FILE") from None
     with zipfile.ZipFile(io.BytesIO(payload)) as archive:
         dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_bytes(archive.read(KAGGLE_FILE))
+        dest.write_bytes(checked_full_data(archive.read(KAGGLE_FILE), dest))
     return dest
 
 
-def place(source: Path, dest: Path) -> bool:
-    """Copy source to dest unless identical; returns whether anything changed."""
-    if dest.is_file() and dest.read_bytes() == source.read_bytes():
+def place(source: Path, dest: Path, full: bool = False) -> bool:
+    """Write source's content to dest unless identical; returns whether anything changed."""
+    content = read_bytes(source)
+    if full:
+        checked_full_data(content, source)
+    if dest.is_file() and dest.read_bytes() == content:
         return False
     dest.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, dest)
+    dest.write_bytes(content)
     return True
 
 
@@ -94,7 +124,8 @@ def main() -> None:
         source = download_kaggle(Path(".cache/kaggle") / KAGGLE_FILE)
     else:
         source = resolve_source(args.source)
-    changed = place(source, settings.raw_path)
+    full = args.kaggle or source in (FULL_DATA, COMMITTED_FULL_DATA)
+    changed = place(source, settings.raw_path, full)
     log.info("data: %s -> %s (%s)", source, settings.raw_path, "updated" if changed else "same")
 
 

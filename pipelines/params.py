@@ -142,7 +142,7 @@ class PipelineSettings(BaseSettings):
         validation_alias=AliasChoices("CCAI_PIPELINE_TRACKING_URI", "MLFLOW_TRACKING_URI"),
     )
     params_file: Path = Path("params.yaml")
-    # Full data set if present, else the committed sample (see pipelines.fetch).
+    # Default: the full data set (../shared, else data/full/), see pipelines.fetch.
     data_path: Path | None = None
     raw_path: Path = Path("data/raw/tickets.csv")
     splits_dir: Path = Path("data/splits")

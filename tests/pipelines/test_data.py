@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from pipelines import fetch
+from pipelines.cli import StageError
 from pipelines.data import DataError, read_tickets
 from pipelines.fetch import download_kaggle, resolve_source
 from pipelines.params import load_params
@@ -75,10 +79,37 @@ def test_prepare_cli_reports_one_line_without_traceback(tmp_path):
     ]
 
 
-def test_source_prefers_explicit_then_full_then_sample(tmp_path):
+def test_source_prefers_explicit_then_full_then_committed_full_then_sample(tmp_path, monkeypatch):
     explicit = write(tmp_path, b"Document,Topic_group\na,Access\n")
     assert resolve_source(explicit) == explicit
-    assert resolve_source(None).name in {"it_tickets.csv", "sample.csv"}
+    expected = fetch.FULL_DATA if fetch.FULL_DATA.is_file() else fetch.COMMITTED_FULL_DATA
+    assert resolve_source(None) == expected
+    # A clone without ../shared (anyone cloning from GitHub) still gets the full data set.
+    monkeypatch.setattr(fetch, "FULL_DATA", tmp_path / "absent.csv")
+    assert resolve_source(None) == fetch.COMMITTED_FULL_DATA
+    monkeypatch.setattr(fetch, "COMMITTED_FULL_DATA", tmp_path / "absent.csv.gz")
+    assert resolve_source(None) == fetch.SAMPLE
+
+
+def test_committed_full_data_is_the_published_file(tmp_path):
+    """The gzipped copy in data/full/ holds the Kaggle file byte for byte (its md5), and fetch
+    writes exactly those bytes for DVC."""
+    dest = tmp_path / "raw" / "tickets.csv"
+    assert fetch.place(fetch.COMMITTED_FULL_DATA, dest, full=True)
+    content = dest.read_bytes()
+    assert hashlib.md5(content, usedforsecurity=False).hexdigest() == fetch.FULL_DATA_MD5
+    assert content.count(b"\n") == 47_837 + 1  # the rows and the header
+    assert not fetch.place(fetch.COMMITTED_FULL_DATA, dest, full=True), "same bytes: no change"
+
+
+def test_a_damaged_full_data_copy_is_refused(tmp_path):
+    damaged = tmp_path / "it_tickets.csv.gz"
+    with gzip.open(fetch.COMMITTED_FULL_DATA) as source, gzip.open(damaged, "wb") as out:
+        out.write(source.read()[:-1000])  # a truncated copy
+    dest = tmp_path / "tickets.csv"
+    with pytest.raises(StageError, match=f"expected {fetch.FULL_DATA_MD5}"):
+        fetch.place(damaged, dest, full=True)
+    assert not dest.exists(), "nothing of a damaged copy reaches the pipeline"
 
 
 def test_kaggle_without_credentials_says_how(tmp_path, monkeypatch):
