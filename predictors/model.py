@@ -51,7 +51,7 @@ class TicketClassifier(kserve.Model):
     def __init__(self, settings: PredictorSettings) -> None:
         super().__init__(settings.model_name)
         self.settings = settings
-        self.limits = Limits(settings.max_batch_size, settings.max_text_chars)
+        self.limits = Limits(settings.max_request_texts, settings.max_text_chars)
         self.classes: list[str] = []
         self.version: str | None = settings.model_version
         self.load_error: str | None = None
@@ -63,8 +63,8 @@ class TicketClassifier(kserve.Model):
             ERRORS.labels(self.name, reason)
         self.batcher = MicroBatcher(
             self.score,
-            settings.batch_max_size,
-            settings.batch_max_wait_ms,
+            settings.microbatch_max_texts,
+            settings.microbatch_max_wait_ms,
             observe=lambda n: BATCH_SIZE.labels(self.name).observe(n),
             in_thread=self.releases_gil,
         )

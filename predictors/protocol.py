@@ -21,7 +21,7 @@ INPUT = "text"
 
 @dataclass(frozen=True)
 class Limits:
-    max_batch_size: int
+    max_request_texts: int
     max_text_chars: int
 
 
@@ -39,9 +39,9 @@ def _decode(item: object, index: int) -> str:
 def validate_texts(items: list, limits: Limits) -> list[str]:
     if not items:
         raise InvalidInput("no texts: send at least one ticket text")
-    if len(items) > limits.max_batch_size:
+    if len(items) > limits.max_request_texts:
         raise InvalidInput(
-            f"{len(items)} texts in one request; the limit is {limits.max_batch_size}"
+            f"{len(items)} texts in one request; the limit is {limits.max_request_texts}"
         )
     texts = [_decode(item, i) for i, item in enumerate(items)]
     for i, text in enumerate(texts):

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+def _renamed(field: str, old: str) -> AliasChoices:
+    """The variable's name, and the name it had before 0.2 (still read, so configs keep working)."""
+    return AliasChoices(f"CCAI_PREDICTOR_{field.upper()}", f"CCAI_PREDICTOR_{old}")
+
+
 class PredictorSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CCAI_PREDICTOR_", protected_namespaces=())
+    model_config = SettingsConfigDict(
+        env_prefix="CCAI_PREDICTOR_", protected_namespaces=(), populate_by_name=True
+    )
 
     model_name: str | None = None  # default: callcenter-svm / callcenter-transformer
     # A folder (what KServe's storage initializer leaves under /mnt/models) or a registry URI
@@ -17,13 +25,20 @@ class PredictorSettings(BaseSettings):
     # Shown in responses and metrics; the registry version when loading from models:/ URIs.
     model_version: str | None = None
     http_port: int = 8080
-    max_batch_size: int = 64  # texts in one request
+    # Texts in one request (more: 400). Not the micro-batch below, which joins requests.
+    max_request_texts: int = Field(
+        64, validation_alias=_renamed("max_request_texts", "MAX_BATCH_SIZE")
+    )
     max_text_chars: int = 10_000  # characters in one text
     # Whole request body, refused with 413 before it is read (Starlette's body limit).
     max_body_bytes: int = 4 * 1024 * 1024
     # Micro-batching of concurrent requests into one model call.
-    batch_max_size: int = 64
-    batch_max_wait_ms: float = 2.0
+    microbatch_max_texts: int = Field(
+        64, validation_alias=_renamed("microbatch_max_texts", "BATCH_MAX_SIZE")
+    )
+    microbatch_max_wait_ms: float = Field(
+        2.0, validation_alias=_renamed("microbatch_max_wait_ms", "BATCH_MAX_WAIT_MS")
+    )
     threads: int = 0  # intra-op threads for torch / ONNX Runtime; 0 = library default
     backend: Literal["onnx", "torch"] = "onnx"  # transformer only
     # SVM only: "linear" runs the fitted pipeline as a sparse dot product (contract.svm_runtime),

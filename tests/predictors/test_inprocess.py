@@ -226,3 +226,21 @@ async def test_server_side_failures_are_counted_for_the_rollout_and_logged_witho
     with pytest.raises(InvalidInput):
         await model.predict({"instances": [5]})
     assert errors("scoring") == 1
+
+
+def test_renamed_settings_still_read_their_old_names(monkeypatch):
+    """0.2 renamed three variables; a deployment that still sets the old names keeps its values,
+    and the new name wins where both are set."""
+    from predictors.settings import PredictorSettings
+
+    monkeypatch.setenv("CCAI_PREDICTOR_MAX_BATCH_SIZE", "7")
+    monkeypatch.setenv("CCAI_PREDICTOR_BATCH_MAX_SIZE", "5")
+    monkeypatch.setenv("CCAI_PREDICTOR_BATCH_MAX_WAIT_MS", "0.5")
+    old = PredictorSettings()
+    assert (old.max_request_texts, old.microbatch_max_texts, old.microbatch_max_wait_ms) == (
+        7,
+        5,
+        0.5,
+    )
+    monkeypatch.setenv("CCAI_PREDICTOR_MICROBATCH_MAX_TEXTS", "9")
+    assert PredictorSettings().microbatch_max_texts == 9

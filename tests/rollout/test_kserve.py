@@ -37,7 +37,7 @@ def isvc(uri: str | None = V1, version: str | None = "1") -> dict:
         "modelFormat": {"name": "callcenterai-svm", "version": "1"},
         "runtime": "callcenterai-svm-runtime",
         "protocolVersion": "v2",
-        "env": [{"name": "CCAI_PREDICTOR_MAX_BATCH_SIZE", "value": "64"}],
+        "env": [{"name": "CCAI_PREDICTOR_MAX_REQUEST_TEXTS", "value": "64"}],
         "resources": {"requests": {"cpu": "100m"}, "limits": {"cpu": "1"}},
         "readinessProbe": {"httpGet": {"path": "/v2/models/callcenter-svm/ready", "port": 8080}},
     }
@@ -133,7 +133,7 @@ def test_direct_patch_changes_model_version_env_and_labels_and_keeps_the_rest():
     after = patched(isvc(), Serving("2", V2))
     model = after["spec"]["predictor"]["model"]
     assert model["storageUri"] == V2
-    assert env(model) == {"CCAI_PREDICTOR_MAX_BATCH_SIZE": "64", ENV: "2"}
+    assert env(model) == {"CCAI_PREDICTOR_MAX_REQUEST_TEXTS": "64", ENV: "2"}
     assert model["runtime"] == "callcenterai-svm-runtime" and model["resources"]
     assert after["spec"]["predictor"]["labels"][VERSION_KEY] == "2"
     annotations = after["metadata"]["annotations"]
