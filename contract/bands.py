@@ -15,6 +15,7 @@ version although its own `auto` answers on live-style tickets were below the flo
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 AUTO = "auto"
@@ -53,6 +54,11 @@ class Verdict:
     detail: str
 
 
+def _shown(value: float) -> str:
+    """Three decimals, cut rather than rounded: `0.9599 < 0.96` must not read `0.960 < 0.960`."""
+    return f"{math.floor(round(value * 1000, 6)) / 1000:.3f}"
+
+
 def decide(
     confidence: float,
     familiarity: float | None,
@@ -75,20 +81,20 @@ def decide(
         return Verdict(
             REVIEW,
             "unfamiliar",
-            f"unlike the {model}'s training tickets (familiarity {familiarity:.2f} < "
-            f"{policy.familiarity:.2f})",
+            f"unlike the {model}'s training tickets (familiarity {_shown(familiarity)} < "
+            f"{_shown(policy.familiarity)})",
         )
     if confidence < policy.confidence:
         return Verdict(
             REVIEW,
             "low_confidence",
-            f"{model} confidence {confidence:.2f} < {policy.confidence:.2f} for auto",
+            f"{model} confidence {_shown(confidence)} < {_shown(policy.confidence)} for auto",
         )
     if models_disagree:
         return Verdict(REVIEW, "disagreement", "the SVM and the transformer disagree")
     return Verdict(
         AUTO,
         "confident",
-        f"{model} confidence {confidence:.2f} >= {policy.confidence:.2f}, familiarity "
-        f"{familiarity:.2f} >= {policy.familiarity:.2f}",
+        f"{model} confidence {_shown(confidence)} >= {_shown(policy.confidence)}, familiarity "
+        f"{_shown(familiarity)} >= {_shown(policy.familiarity)}",
     )

@@ -83,3 +83,12 @@ def test_a_withdrawn_band_sends_every_answer_to_review():
     verdict = decide(1.0, 1.0, policy, "svm")
     assert (verdict.band, verdict.code) == (REVIEW, "uncalibrated")
     assert "withdrew" in verdict.detail and "live_holdout" in verdict.detail
+
+
+def test_reasons_never_show_a_value_equal_to_the_threshold_it_missed():
+    """Rounded to two decimals, 0.9599 < 0.96 read `0.96 < 0.96` in the demo; cut to three
+    decimals the comparison reads as it was decided."""
+    policy = BandPolicy(confidence=0.96, familiarity=0.945, source="t")
+    assert "0.959 < 0.960" in decide(0.9599, 0.99, policy, "transformer").detail
+    assert "0.944 < 0.945" in decide(0.99, 0.94497, policy, "transformer").detail
+    assert "0.960 >= 0.960" in decide(0.96, 0.945, policy, "transformer").detail
