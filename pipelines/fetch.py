@@ -124,8 +124,8 @@ def main() -> None:
         source = download_kaggle(Path(".cache/kaggle") / KAGGLE_FILE)
     else:
         source = resolve_source(args.source)
-    full = args.kaggle or source in (FULL_DATA, COMMITTED_FULL_DATA)
-    changed = place(source, settings.raw_path, full)
+    # A Kaggle download was checked as it arrived; the other full copies are checked here.
+    changed = place(source, settings.raw_path, source in (FULL_DATA, COMMITTED_FULL_DATA))
     log.info("data: %s -> %s (%s)", source, settings.raw_path, "updated" if changed else "same")
 
 

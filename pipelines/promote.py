@@ -109,14 +109,6 @@ def promote(
         return Decision(False, f"v{version} refused: {unsafe}", version, current)
     if unsafe is not None:  # set before the alias moves: the agent never sees it with a band
         client.set_model_version_tag(name, version, TAG_WITHDRAWN, unsafe)
-        client.set_registered_model_alias(name, PRODUCTION, version)
-        return Decision(
-            True,
-            f"v{version} ({facts.accuracy:.4f}) promoted with its auto band withdrawn, as there "
-            f"is no production version to keep: {unsafe}",
-            version,
-            None,
-        )
     if current is not None:
         prod = _run_facts(client, name, current)
         if facts.split != prod.split:
@@ -158,6 +150,8 @@ def promote(
         if current
         else f"v{version} ({facts.accuracy:.4f}) promoted: no production version yet"
     )
+    if unsafe is not None:
+        reason = f"{reason}, with its auto band withdrawn: {unsafe}"
     return Decision(True, reason, version, current)
 
 
