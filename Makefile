@@ -13,7 +13,7 @@ export MLFLOW_TRACKING_URI ?= http://127.0.0.1:$(MLFLOW_PORT)
 
 -include mk/*.mk
 
-.PHONY: help setup test lint fmt data train feedback mlflow prometheus-bin up down status logs demo bench clean
+.PHONY: help setup test lint fmt data train train-quick feedback mlflow prometheus-bin up down status logs demo bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -68,13 +68,16 @@ train: data mlflow ## train, evaluate and register both models (dvc repro; full 
 	$(BIN)/dvc repro
 	@$(BIN)/dvc metrics show
 
+train-quick: data mlflow ## the quick profile: both models in minutes (frozen encoder, linear head), registered like any other; what `make demo` trains first
+	$(BIN)/python -m pipelines.quick
+
 feedback: data mlflow ## export reviewed tickets from the review store (CCAI_PIPELINE_REVIEW_STORE_URL) and retrain with them
 	$(BIN)/dvc repro --force export_feedback
 	$(BIN)/dvc repro
 
-demo: setup prometheus-bin ## set up, train if no model is registered, start the stack, classify sample tickets
+demo: setup prometheus-bin ## set up, train the quick profile if no model is registered, start the stack, classify sample tickets
 	$(BIN)/python -m local.stack mlflow
-	$(BIN)/python -m local.stack has-models || $(MAKE) train
+	$(BIN)/python -m local.stack has-models || $(MAKE) train-quick
 	@$(BIN)/python -m pipelines.status
 	$(BIN)/python -m local.stack up
 	$(BIN)/python -m local.demo

@@ -5,8 +5,13 @@
     callcenterai review [--band review] [--limit 20]
     callcenterai feedback REQUEST_ID CATEGORY [--note "..."] [--replace]
 
-Talks to a running agent (`--url`, default $CCAI_AGENT_URL or http://127.0.0.1:8000). Every input
-row gets an output row: bad rows carry the reason in the `error` column, nothing is dropped.
+Talks to a running agent (`--url`, default $CCAI_CLIENT_URL or http://127.0.0.1:8000) with a
+bearer token (`--api-key`, default $CCAI_CLIENT_API_KEY). Every input row gets an output row: bad
+rows carry the reason in the `error` column, nothing is dropped.
+
+Client variables are `CCAI_CLIENT_*`: `CCAI_AGENT_*` are the agent server's settings (its
+`CCAI_AGENT_API_KEYS` lists the keys it accepts). The older `CCAI_AGENT_URL` and `CCAI_API_KEY`
+are still read.
 """
 
 from __future__ import annotations
@@ -19,6 +24,14 @@ from pathlib import Path
 
 import httpx
 from tqdm import tqdm
+
+DEFAULT_URL = "http://127.0.0.1:8000"
+
+
+def client_env(name: str, old_name: str, default: str | None = None) -> str | None:
+    """`CCAI_CLIENT_<name>`, else the variable's older name, else `default`."""
+    return os.environ.get(f"CCAI_CLIENT_{name}") or os.environ.get(old_name) or default
+
 
 OUTPUT_COLUMNS = [
     "request_id",
@@ -163,10 +176,8 @@ def main(argv: list[str] | None = None) -> None:
     feedback.add_argument("--note")
     feedback.add_argument("--replace", action="store_true", help="overwrite earlier feedback")
     for each in (cmd, review, feedback):
-        each.add_argument(
-            "--url", default=os.environ.get("CCAI_AGENT_URL", "http://127.0.0.1:8000")
-        )
-        each.add_argument("--api-key", default=os.environ.get("CCAI_API_KEY"))
+        each.add_argument("--url", default=client_env("URL", "CCAI_AGENT_URL", DEFAULT_URL))
+        each.add_argument("--api-key", default=client_env("API_KEY", "CCAI_API_KEY"))
     args = parser.parse_args(argv)
     try:
         if args.command == "review":

@@ -33,6 +33,9 @@ VARIANTS = {
     "prefix": {"input_prefix": "query: "},
     "code_switch": {"code_switch_share": 0.4},
     "prefix+code_switch": {"input_prefix": "query: ", "code_switch_share": 0.4},
+    # The quick profile's candidates: no fine-tune, a linear head on the frozen encoder.
+    "frozen": {"head": "frozen"},
+    "frozen+prefix": {"head": "frozen", "input_prefix": "query: "},
 }
 
 
@@ -88,7 +91,8 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     # Each run is kept: a short fine-tune moves by about a point from run to run, so a lever is
     # judged against the baseline of its own run, and older runs stay for comparison.
-    runs = json.loads(args.out.read_text()).get("runs", []) if args.out.is_file() else []
+    saved = json.loads(args.out.read_text()) if args.out.is_file() else {}
+    runs = saved.get("runs", [])
     runs.append(
         {
             "date": time.strftime("%Y-%m-%d"),
@@ -98,9 +102,8 @@ def main() -> None:
             "results": rows,
         }
     )
-    args.out.write_text(
-        json.dumps({"base_model": params.transformer.base_model, "runs": runs}, indent=2)
-    )
+    saved |= {"base_model": params.transformer.base_model, "runs": runs}
+    args.out.write_text(json.dumps(saved, indent=2))
 
 
 if __name__ == "__main__":

@@ -19,6 +19,11 @@ from contract.normalize import normalize
 SUB_BATCH = 16  # at most this many texts padded together
 PAD_WASTE = 1.25  # a sub-batch may hold at most 25% padding tokens
 BANK_FILE = "familiarity_bank.npz"  # in the model's artifacts/ folder, next to hf/ and the ONNX
+# The quick profile's model (pipelines.frozen_head): config.json's `callcenter_head` says so, and
+# the linear head on the mean-pooled embedding lies in hf/ beside the encoder. Only the PyTorch
+# backend needs to know; the ONNX graph has the head folded in.
+FROZEN_HEAD = "frozen_mean_pool"
+FROZEN_HEAD_FILE = "frozen_head.npz"
 
 
 def sub_batches(lengths: list[int]) -> list[list[int]]:
@@ -67,7 +72,8 @@ def mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 class TicketEncoder:
-    """A fine-tuned transformer as saved by `pipelines.train_transformer` (MLflow model folder).
+    """A transformer as saved by `pipelines.train_transformer` (MLflow model folder): fine-tuned,
+    or the quick profile's frozen encoder with a linear head.
 
     `backend="onnx"` runs the graph the predictor serves; `"torch"` the same weights in PyTorch.
     """
@@ -101,7 +107,7 @@ class TicketEncoder:
         if backend == "onnx":
             self._load_onnx(artifacts / (onnx_file or "model.onnx"), threads)
         else:
-            self._load_torch(hf, threads)
+            self._load_torch(hf, threads, frozen=config.get("callcenter_head") == FROZEN_HEAD)
 
     def _load_onnx(self, path: Path, threads: int) -> None:
         import onnxruntime as ort
@@ -111,23 +117,31 @@ class TicketEncoder:
             options.intra_op_num_threads = threads
         self.one_per_run = dynamically_quantized(path)
         session = ort.InferenceSession(str(path), options, ["CPUExecutionProvider"])
-        names = [o.name for o in session.get_outputs()]
-        wanted = ["logits", "embedding"] if "embedding" in names else ["logits"]
+        names = {o.name for o in session.get_outputs()}
+        # Old graphs have no embedding; the quick profile's encoder, before its head is fit
+        # (pipelines.frozen_head), has no logits (they stay zero).
+        wanted = [name for name in ("logits", "embedding") if name in names]
 
-        def run(ids: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-            out = session.run(wanted, {"input_ids": ids, "attention_mask": mask})
-            return out[0], (out[1] if len(out) > 1 else None)
+        def run(ids: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+            values = session.run(wanted, {"input_ids": ids, "attention_mask": mask})
+            out = dict(zip(wanted, values, strict=True))
+            return out.get("logits"), out.get("embedding")
 
         self._run = run
 
-    def _load_torch(self, hf: Path, threads: int) -> None:
+    def _load_torch(self, hf: Path, threads: int, frozen: bool) -> None:
         import torch
-        from transformers import AutoModelForSequenceClassification
+        from transformers import AutoModel, AutoModelForSequenceClassification
 
         self.one_per_run = False
         if threads:
             torch.set_num_threads(threads)
-        model = AutoModelForSequenceClassification.from_pretrained(hf).eval()
+        if frozen:
+            model = AutoModel.from_pretrained(hf, add_pooling_layer=False).eval()
+            with np.load(hf / FROZEN_HEAD_FILE) as head:
+                weight, bias = head["weight"], head["bias"]
+        else:
+            model = AutoModelForSequenceClassification.from_pretrained(hf).eval()
 
         def run(ids: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             with torch.inference_mode():
@@ -136,7 +150,10 @@ class TicketEncoder:
                     attention_mask=torch.from_numpy(mask),
                     output_hidden_states=True,
                 )
-            return out.logits.numpy(), mean_pool(out.hidden_states[-1].numpy(), mask)
+            embedding = mean_pool(out.hidden_states[-1].numpy(), mask)
+            if frozen:
+                return embedding @ weight.T + bias, embedding
+            return out.logits.numpy(), embedding
 
         self._run = run
 
@@ -159,7 +176,8 @@ class TicketEncoder:
                 ids[r, : len(encoded[i])] = encoded[i]
                 mask[r, : len(encoded[i])] = 1
             group_logits, group_embeddings = self._run(ids, mask)
-            logits[rows] = group_logits
+            if group_logits is not None:
+                logits[rows] = group_logits
             if group_embeddings is not None:
                 if embeddings is None:
                     embeddings = np.zeros((len(texts), group_embeddings.shape[1]), np.float32)

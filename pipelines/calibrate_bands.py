@@ -26,7 +26,7 @@ from contract.routing import escalates
 from pipelines.calibrate_router import correct, forced_rows, load_npz
 from pipelines.cli import StageError, run
 from pipelines.evaluate import read_live
-from pipelines.params import BandParams, Params, PipelineSettings, load_params
+from pipelines.params import BandParams, Params, PipelineSettings
 from pipelines.prepare import read_split
 
 log = logging.getLogger("pipelines.calibrate_bands")
@@ -181,7 +181,7 @@ def calibrate(settings: PipelineSettings, params: Params) -> dict:
 
 def main() -> None:
     settings = PipelineSettings()
-    calibrate(settings, load_params(settings.params_file))
+    calibrate(settings, settings.params())
 
 
 if __name__ == "__main__":

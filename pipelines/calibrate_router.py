@@ -22,7 +22,7 @@ import numpy as np
 from contract.routing import Policy, escalates, forced_to_transformer
 from pipelines.cli import StageError, run
 from pipelines.evaluate import read_live
-from pipelines.params import Params, PipelineSettings, load_params
+from pipelines.params import Params, PipelineSettings
 from pipelines.prepare import read_split
 
 log = logging.getLogger("pipelines.calibrate_router")
@@ -150,7 +150,7 @@ def main() -> None:
     calibrate(
         settings.splits_dir,
         settings.metrics_dir,
-        load_params(settings.params_file),
+        settings.params(),
         settings.live_path,
     )
 

@@ -32,7 +32,7 @@ from contract.familiarity import Scores
 from contract.svm_runtime import LinearScorer
 from pipelines.cli import StageError, run
 from pipelines.model_dir import FAMILIARITY_COLUMN
-from pipelines.params import PipelineSettings, load_params
+from pipelines.params import PipelineSettings
 from pipelines.prepare import read_split
 
 log = logging.getLogger("pipelines.evaluate")
@@ -243,7 +243,7 @@ def evaluate(
 
 def main() -> None:
     settings = PipelineSettings()
-    load_params(settings.params_file)  # fail early on a broken params file
+    settings.params()  # fail early on a broken params file
     for kind in KINDS:
         evaluate(
             kind,

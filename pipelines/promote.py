@@ -23,7 +23,7 @@ from mlflow.exceptions import MlflowException
 
 from contract.bands import TAG_WITHDRAWN
 from pipelines.cli import StageError, run
-from pipelines.params import PipelineSettings, RegistryParams, load_params
+from pipelines.params import PipelineSettings, RegistryParams
 from pipelines.tracking import connect
 
 log = logging.getLogger("pipelines.promote")
@@ -169,7 +169,7 @@ def rollback(client: MlflowClient, name: str, version: str) -> Decision:
 
 def main() -> None:
     settings = PipelineSettings()
-    params = load_params(settings.params_file)
+    params = settings.params()
     parser = argparse.ArgumentParser(description="Promote or roll back a registered model.")
     parser.add_argument("--model", required=True, help="registered model name")
     action = parser.add_mutually_exclusive_group(required=True)

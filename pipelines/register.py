@@ -18,12 +18,14 @@ from mlflow.exceptions import MlflowException
 
 from contract.bands import BandPolicy
 from pipelines.cli import StageError, run
-from pipelines.params import Params, PipelineSettings, load_params
+from pipelines.params import Params, PipelineSettings
 from pipelines.promote import LIVE_SETS, STAGING, Decision, promote
 from pipelines.tracking import connect
 
 log = logging.getLogger("pipelines.register")
 EXPERIMENT = "callcenterai"
+# Which params.yaml profile trained a version ("full", or e.g. "quick" from pipelines.quick).
+PROFILE_TAG = "training.profile"
 
 
 def _metric_name(text: str) -> str:
@@ -75,6 +77,7 @@ def log_and_register(
         mlflow.set_tags(
             {
                 "kind": kind,
+                PROFILE_TAG: params.profile or "full",
                 "split_sha256": manifest["test"]["sha256"],
                 "data_sha256": manifest["source_sha256"],
             }
@@ -158,6 +161,7 @@ def register_all(settings: PipelineSettings, params: Params) -> dict[str, Decisi
             settings.splits_dir,
             params,
             {
+                PROFILE_TAG: params.profile or "full",
                 **(router_tags(settings.metrics_dir) if kind == "svm" else {}),
                 **band_tags(settings.metrics_dir, kind),
             },
@@ -170,7 +174,7 @@ def register_all(settings: PipelineSettings, params: Params) -> dict[str, Decisi
 def main() -> None:
     settings = PipelineSettings()
     connect(settings.tracking_uri)
-    params = load_params(settings.params_file)
+    params = settings.params()
     try:
         decisions = register_all(settings, params)
     except MlflowException as exc:

@@ -1,4 +1,4 @@
-"""Print what the registry serves: one line per model with its aliases and test metrics."""
+"""Print what the registry serves: one line per model alias, with its profile and accuracy."""
 
 from __future__ import annotations
 
@@ -6,14 +6,15 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
 from pipelines.cli import StageError, run
-from pipelines.params import PipelineSettings, load_params
+from pipelines.params import PipelineSettings
+from pipelines.register import PROFILE_TAG
 from pipelines.tracking import connect
 
 
 def main() -> None:
     settings = PipelineSettings()
     uri = connect(settings.tracking_uri)
-    params = load_params(settings.params_file)
+    params = settings.params()
     client = MlflowClient()
     print(f"MLflow registry at {uri}")
     for name in (params.registry.svm_name, params.registry.transformer_name):
@@ -31,9 +32,16 @@ def main() -> None:
                 if auto is not None
                 else ""
             )
+            live = "/".join(
+                f"{metrics[f'live_accuracy_{lang}']:.2f}"
+                for lang in ("en", "fr", "ar")
+                if f"live_accuracy_{lang}" in metrics
+            )
+            profile = mv.tags.get(PROFILE_TAG, "full")
             print(
-                f"  {name:24} @{alias:10} v{version:<3} accuracy {metrics['test_accuracy']:.4f}"
-                f"  macro-F1 {metrics['test_macro_f1']:.4f}{held_out}"
+                f"  {name:24} @{alias:10} v{version:<3} {profile:5} profile"
+                f"  test {metrics['test_accuracy']:.4f}  macro-F1 {metrics['test_macro_f1']:.4f}"
+                f"  live en/fr/ar {live or 'n/a'}{held_out}"
             )
 
 

@@ -18,7 +18,7 @@ from sklearn.svm import LinearSVC
 from contract.normalize import normalize_texts
 from pipelines.cli import run
 from pipelines.model_dir import INPUT_EXAMPLE, fresh_dir, model_metadata, text_signature
-from pipelines.params import Params, PipelineSettings, SvmParams, load_params
+from pipelines.params import Params, PipelineSettings, SvmParams
 from pipelines.prepare import read_fit_rows
 
 log = logging.getLogger("pipelines.train_svm")
@@ -112,7 +112,7 @@ def main() -> None:
     train(
         settings.splits_dir,
         settings.models_dir / "svm",
-        load_params(settings.params_file),
+        settings.params(),
         settings.feedback_path,
     )
 

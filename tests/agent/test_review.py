@@ -5,6 +5,7 @@ retention, and classification that keeps answering when the database is down."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
 import sys
 import time
@@ -281,8 +282,11 @@ def test_cli_review_and_feedback(store_agent):
     )
     assert sent.returncode == 0, sent.stderr
     assert f"{rid}: confirmed as {answer['category']}" in sent.stdout
+    # The same agent and key from the client's environment variables instead of flags.
+    client_env = {**os.environ, "CCAI_CLIENT_URL": store_agent.url, "CCAI_CLIENT_API_KEY": "k1"}
     again = subprocess.run(
-        [*cli, "feedback", rid, answer["category"], *common],
+        [*cli, "feedback", rid, answer["category"]],
+        env=client_env,
         capture_output=True,
         text=True,
         timeout=60,
