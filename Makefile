@@ -92,6 +92,7 @@ bench: setup ## run every benchmark on the trained models (tables + bench/result
 	$(BIN)/python -m bench.agent
 	$(BIN)/python -m bench.agent --think-ms 10 --concurrency 1 --out bench/results/agent-paced.json
 	$(BIN)/python -m bench.live
+	$(BIN)/python -m bench.faults
 
 clean: down ## remove generated data, models and runtime state (keeps .venv)
 	rm -rf data/raw data/splits models $(RUN_DIR) .cache/kaggle
