@@ -28,8 +28,8 @@ import numpy as np
 from agent.language import LanguageDetector
 from agent.pii import PiiScrubber
 from bench import wrk
-from bench.harness import ROOT, Server, agent, machine, module_server, predictor
 from bench.predictors import tickets, v2_body
+from devtools.harness import ROOT, Server, agent, machine, module_server, predictor
 
 RESULTS = ROOT / "bench" / "results"
 DIRECT = "svm direct"

@@ -29,7 +29,6 @@ import asyncio
 import json
 import os
 import signal
-import sys
 import tempfile
 import threading
 import time
@@ -41,7 +40,7 @@ import httpx
 import numpy as np
 import pandas as pd
 
-from bench.harness import ROOT, Server, agent, free_port, machine, predictor
+from devtools.harness import ROOT, Server, machine, registry_stack
 
 RESULTS = ROOT / "bench" / "results"
 STEADY_S = 3.0  # recovered: every request started in this long a window is answered 200
@@ -77,30 +76,6 @@ def hard_kill(server: Server) -> None:
     signal_group(server, signal.SIGKILL)
     if server.proc is not None:
         server.proc.wait()
-
-
-def mlflow_server(store: Path, tmp: Path) -> Server:
-    port = free_port()
-    return Server(
-        [
-            str(Path(sys.executable).with_name("mlflow")),
-            "server",
-            "--backend-store-uri",
-            f"sqlite:///{store / 'mlflow.db'}",
-            "--artifacts-destination",
-            str(store / "artifacts"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "1",
-        ],
-        port,
-        "/health",
-        {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"},
-        tmp / f"mlflow-{port}.log",
-    )
 
 
 async def load(
@@ -213,25 +188,15 @@ def main() -> None:
     parser.add_argument("--store", type=Path, default=ROOT / ".run" / "mlflow")
     parser.add_argument("--out", type=Path, default=RESULTS / "faults.json")
     args = parser.parse_args()
-    if not (args.store / "mlflow.db").is_file():
-        raise SystemExit(f"no registry at {args.store}: run `make demo` or `make train` first")
     tmp = Path(tempfile.mkdtemp(prefix="bench-faults-"))
     live = pd.read_csv(ROOT / "data" / "live" / "live_tickets.csv", keep_default_na=False)
     texts = live["text"].tolist()
-    registry = mlflow_server(args.store, tmp).start()
-    env = {"MLFLOW_TRACKING_URI": registry.url}
-    svm = predictor("svm", "models:/callcenter-svm@production", tmp, env=env).start()
-    transformer = predictor(
-        "transformer", "models:/callcenter-transformer@production", tmp, env=env
-    ).start()
-    front = agent(
+    registry, svm, transformer, front = registry_stack(
+        args.store,
         tmp,
-        svm.url,
-        transformer.url,
-        mlflow_tracking_uri=registry.url,
         policy_refresh_s="2",
         transformer_timeout_s=str(TRANSFORMER_TIMEOUT_S),
-    ).start()
+    )
 
     def restart(server: Server) -> Callable[[], None]:
         return lambda: server.start(timeout=180)

@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bench.harness import ROOT, machine
 from contract.transformer_runtime import TicketEncoder
+from devtools.harness import ROOT, machine
 from pipelines.params import PipelineSettings, load_params
 from pipelines.prepare import read_split
 from pipelines.train_transformer import train

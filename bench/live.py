@@ -28,7 +28,7 @@ import httpx
 import numpy as np
 import pandas as pd
 
-from bench.harness import ROOT, agent, machine, predictor
+from devtools.harness import ROOT, agent, machine, predictor
 
 RESULTS = ROOT / "bench" / "results"
 SETS = {

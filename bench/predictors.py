@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from bench import wrk
-from bench.harness import ROOT, machine, module_server, predictor
+from devtools.harness import ROOT, machine, module_server, predictor
 
 RESULTS = ROOT / "bench" / "results"
 

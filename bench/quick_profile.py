@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from transformers import AutoModel, AutoTokenizer
 
-from bench.harness import ROOT, machine
+from devtools.harness import ROOT, machine
 from pipelines.base_models import build_base_model
 from pipelines.familiarity_bank import served_embeddings
 from pipelines.frozen_head import MeanPoolEncoder, fit_head

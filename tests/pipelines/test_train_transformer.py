@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from bench.harness import machine
+from devtools.harness import machine
 from pipelines.params import load_params
 from pipelines.train_transformer import use_bf16
 from tests.conftest import ROOT

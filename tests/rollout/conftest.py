@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest_asyncio
 
-from bench.harness import free_port
+from devtools.harness import free_port
 from rollout.operator import run
 from rollout.settings import RolloutSettings
 from tests.rollout.harness import NS, Api, FakeKServe, FakePredictor, declare_resources

@@ -14,7 +14,7 @@ import sys
 import aiohttp
 import pytest
 
-from bench.harness import ROOT, free_port
+from devtools.harness import ROOT, free_port
 from tests.rollout.harness import (
     RES_ISVC,
     RES_ROLLOUT,

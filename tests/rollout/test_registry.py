@@ -5,7 +5,7 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
-from bench.harness import free_port
+from devtools.harness import free_port
 from rollout.decide import (
     ALIAS_NOT_SET,
     ARTIFACTS_MISSING,

