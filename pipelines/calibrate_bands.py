@@ -3,13 +3,16 @@
 Replays the agent on the validation split and the development live set (`data/live`): the
 router's calibrated threshold (metrics/router.json) decides which model answers each ticket, then
 every candidate pair (confidence, familiarity) of that model is scored. The pair kept gives the
-most `auto` answers whose accuracy reaches `bands.target_accuracy` on the validation split AND
+most `auto` answers whose accuracy, as a one-sided Clopper-Pearson lower bound at
+`bands.evidence_level`, reaches `bands.target_accuracy` on the validation split AND
 `bands.live_target_accuracy` on the live set: the stripped validation split alone cannot see a
-model that is confidently wrong on tickets as people write them. The held-out live set and the
-test split are replayed too, but nothing is chosen on them: the held-out replay is what the
-quality gate's band floor judges (pipelines.promote). The register stage stores the thresholds
-as tags on each model's version and each model's own replayed figures as metrics of its run;
-the agent applies the tags of the version that answered.
+model that is confidently wrong on tickets as people write them, and a point estimate on a few
+live answers cannot tell luck from skill. A split the model was fit on is no evidence (the
+transformer's `fit_splits` may hold `val`): such a model's band is earned on the live set alone.
+The held-out live set and the test split are replayed too, but nothing is chosen on them: the
+held-out replay is what the quality gate's band floor judges (pipelines.promote). The register
+stage stores the thresholds as tags on each model's version and each model's own replayed
+figures as metrics of its run; the agent applies the tags of the version that answered.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from scipy.stats import beta
 
 from contract.bands import BandPolicy
 from contract.routing import escalates
@@ -103,11 +107,27 @@ def summary_of(data: Replay, auto: np.ndarray, rows: np.ndarray) -> dict:
     }
 
 
-def choose(kind: str, val: Replay, live: Replay, p: BandParams) -> tuple[BandPolicy, dict]:
-    """The pair with the largest weighted auto share that meets both accuracy targets."""
+def lower_bound(right: int, rows: int, level: float) -> float:
+    """The accuracy that `right` of `rows` answers show with `level` confidence (one-sided
+    Clopper-Pearson): 8 of 8 shows 0.82 at 0.8, 33 of 34 shows 0.94."""
+    if right == 0:
+        return 0.0
+    return float(beta.ppf(1 - level, right, rows - right + 1))
+
+
+def choose(
+    kind: str, val: Replay, live: Replay, p: BandParams, val_in_sample: bool = False
+) -> tuple[BandPolicy, dict]:
+    """The pair with the largest weighted auto share whose auto answers meet the targets as a
+    lower bound on every set that is evidence for this model: the validation split unless the
+    model was fit on it, and the development live set. Without any auto answer on an evidence
+    set a pair has shown nothing and is not kept."""
     mine = val.answered_by == kind
     if not mine.any():
         return BandPolicy(1.01, 1.01, "nothing to calibrate on"), {}
+    evidence = {"live": (live, p.live_target_accuracy)}
+    if not val_in_sample:
+        evidence["val"] = (val, p.target_accuracy)
     familiarities = sorted(
         {round(float(np.percentile(val.familiarity[mine], q)), 4) for q in FAMILIARITY_PERCENTILES}
     )
@@ -115,27 +135,33 @@ def choose(kind: str, val: Replay, live: Replay, p: BandParams) -> tuple[BandPol
     for familiarity in familiarities:
         for confidence in CONFIDENCES:
             policy = {kind: BandPolicy(float(confidence), familiarity)}
-            figures = []
-            for data, target in ((val, p.target_accuracy), (live, p.live_target_accuracy)):
+            figures, shown, met = {}, False, True
+            for name, data in (("val", val), ("live", live)):
                 auto = data.auto(policy)
-                accuracy = float(data.ok[auto].mean()) if auto.any() else 1.0
-                figures.append((auto.mean(), accuracy, accuracy >= target))
-            (val_share, val_acc, val_ok), (live_share, live_acc, live_ok) = figures
-            if not (val_ok and live_ok):
+                rows, right = int(auto.sum()), int(data.ok[auto].sum())
+                bound = lower_bound(right, rows, p.evidence_level) if rows else None
+                figures[name] = (auto.mean(), right / rows if rows else None, bound)
+                if name in evidence and rows:
+                    shown = True
+                    met = met and bound >= evidence[name][1]
+            if not (shown and met):
                 continue
-            score = (1 - p.live_weight) * val_share + p.live_weight * live_share
+            score = (1 - p.live_weight) * figures["val"][0] + p.live_weight * figures["live"][0]
             key = (score, confidence, familiarity)
             if best is None or key > best[0]:
-                best = (key, familiarity, confidence, val_share, val_acc, live_share, live_acc)
+                best = (key, familiarity, confidence, figures)
     if best is None:  # no pair meets the targets: this model never answers in `auto`
-        return BandPolicy(1.01, 1.01, "no threshold meets the targets"), {}
-    _, familiarity, confidence, val_share, val_acc, live_share, live_acc = best
-    return BandPolicy(float(confidence), familiarity), {
-        "val_auto_share": round(float(val_share), 4),
-        "val_auto_accuracy": round(val_acc, 4),
-        "live_auto_share": round(float(live_share), 4),
-        "live_auto_accuracy": round(live_acc, 4),
-    }
+        why = "no threshold meets the targets"
+        if val_in_sample:
+            why += " on the live set (the fit saw the validation split)"
+        return BandPolicy(1.01, 1.01, why), {"evidence": sorted(evidence)}
+    _, familiarity, confidence, figures = best
+    chosen = {"evidence": sorted(evidence)}
+    for name, (share, accuracy, bound) in figures.items():
+        chosen[f"{name}_auto_share"] = round(float(share), 4)
+        chosen[f"{name}_auto_accuracy"] = None if accuracy is None else round(accuracy, 4)
+        chosen[f"{name}_lower_bound"] = None if bound is None else round(bound, 4)
+    return BandPolicy(float(confidence), familiarity), chosen
 
 
 def calibrate(settings: PipelineSettings, params: Params) -> dict:
@@ -154,9 +180,13 @@ def calibrate(settings: PipelineSettings, params: Params) -> dict:
             live = read_live(path)
             forced = forced_rows(live["text"].tolist(), live["language"].tolist(), params)
             sets[name] = replay(settings.metrics_dir, name, forced, threshold)
+    # A split the model was fit on shows nothing about its answers (the SVM fits train only).
+    in_sample = {"svm": False, "transformer": "val" in params.transformer.fit_splits}
     policies, chosen = {}, {}
     for kind in KINDS:
-        policies[kind], chosen[kind] = choose(kind, sets["val"], sets["live"], params.bands)
+        policies[kind], chosen[kind] = choose(
+            kind, sets["val"], sets["live"], params.bands, in_sample[kind]
+        )
     result = {
         "targets": params.bands.model_dump(),
         "router_threshold": threshold,

@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from devtools.harness import ROOT, Server, agent, free_port, predictor, stop, wait_http
+from devtools.harness import mlflow_server as harness_mlflow_server
 
 __all__ = ["ROOT", "Server", "agent", "free_port", "predictor", "stop", "wait_http"]
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
@@ -32,35 +33,11 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 def mlflow_server(tmp_path_factory) -> Iterator[str]:
     """A real MLflow tracking server + registry (sqlite, local artifacts), one worker."""
     root = tmp_path_factory.mktemp("mlflow")
-    port = free_port()
-    env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
-    log = (root / "server.log").open("w")
-    proc = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("mlflow")),
-            "server",
-            "--backend-store-uri",
-            f"sqlite:///{root}/mlflow.db",
-            "--artifacts-destination",
-            str(root / "artifacts"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "1",
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    uri = f"http://127.0.0.1:{port}"
+    server = harness_mlflow_server(root, root).start(timeout=90)
     try:
-        wait_http(f"{uri}/health", timeout=90, proc=proc)
-        yield uri
+        yield server.url
     finally:
-        stop(proc)
+        server.stop()
 
 
 @pytest.fixture(scope="session")

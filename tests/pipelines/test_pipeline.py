@@ -10,6 +10,7 @@ import pytest
 from mlflow import MlflowClient
 
 from contract.bands import REVIEW, TAG_WITHDRAWN, BandPolicy, decide
+from pipelines.calibrate_bands import lower_bound
 from pipelines.params import load_params
 from pipelines.promote import PRODUCTION, STAGING, promote, rollback
 from pipelines.register import log_and_register
@@ -205,10 +206,18 @@ def test_bands_are_calibrated_and_travel_with_each_version(trained, client):
     targets = bands["targets"]
     for name, data in bands["replay"].items():
         assert 0.0 <= data["auto_share"] <= 1.0, name
-    for split, target in (("val", "target_accuracy"), ("live", "live_target_accuracy")):
-        replay = bands["replay"][split]
-        if replay["auto_rows"]:
-            assert replay["auto_accuracy"] >= targets[target] - 1e-9, split
+    for kind, chosen in bands["policies"].items():
+        for split, target in (("val", "target_accuracy"), ("live", "live_target_accuracy")):
+            if split not in chosen["evidence"] or chosen.get(f"{split}_lower_bound") is None:
+                continue
+            mine = bands["replay"][split]["by_model"][kind]
+            bound = lower_bound(
+                round(mine["auto_accuracy"] * mine["auto_rows"]),
+                mine["auto_rows"],
+                targets["evidence_level"],
+            )
+            assert bound == pytest.approx(chosen[f"{split}_lower_bound"], abs=1e-4), (kind, split)
+            assert bound >= targets[target] - 1e-9, (kind, split)
     assert set(bands["replay"]) >= {"val", "test", "live", "live_holdout"}
     for kind in ("svm", "transformer"):
         version = client.get_model_version_by_alias(f"callcenter-{kind}", PRODUCTION)
