@@ -1,12 +1,12 @@
 """Routing and band policies of the model versions that actually answer, from the MLflow registry.
 
 The calibration stages store each version's policy as tags on that version: the escalation
-threshold on the SVM version (`router.*`), the `auto`-band thresholds on every version
-(contract.bands). During a rollout, under a canary or after a rollback the version that answers
-is not always `production`, so the agent applies the tags of the version named in each answer,
-cached per (model, version). An unknown version's tags are fetched in the background; until they
-arrive the defaults apply and the rationale says so. Read over MLflow's REST API, so the agent
-needs no MLflow client library.
+threshold and the blend weight on the SVM version (`router.*`), the `auto`-band thresholds on
+every version (contract.bands). During a rollout, under a canary or after a rollback the
+version that answers is not always `production`, so the agent applies the tags of the version
+named in each answer, cached per (model, version). An unknown version's tags are fetched in the
+background; until they arrive the defaults apply and the rationale says so. Read over MLflow's
+REST API, so the agent needs no MLflow client library.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from contract.routing import Policy
 
 log = logging.getLogger("agent.policy")
 TAG = "router.svm_threshold"
+BLEND_TAG = "router.blend_weight"
 _TIMEOUT = aiohttp.ClientTimeout(total=5)
 
 
@@ -41,6 +42,14 @@ async def _get(http: aiohttp.ClientSession, url: str, params: dict) -> dict | No
 
 def _tags(version: dict) -> dict[str, str]:
     return {t["key"]: t["value"] for t in version.get("tags", [])}
+
+
+def _blend_weight(tags: dict[str, str]) -> float:
+    """The SVM's share in the blend; none (0) for versions calibrated before it existed."""
+    weight = float(tags.get(BLEND_TAG, 0.0))
+    if not 0.0 <= weight <= 1.0:
+        raise ValueError(f"{BLEND_TAG}={weight} is outside [0, 1]")
+    return weight
 
 
 class PolicySource:
@@ -85,9 +94,10 @@ class PolicySource:
                 self.policy,
                 svm_threshold=float(tags[TAG]),
                 threshold_source=f"calibrated for {svm_model} v{svm_version}",
+                blend_weight=_blend_weight(tags),
             )
         except ValueError:
-            log.error("ignoring malformed %s=%r on %s v%s", TAG, tags[TAG], svm_model, svm_version)
+            log.error("ignoring malformed router tags on %s v%s", svm_model, svm_version)
             return self.policy
 
     def band(self, model: str, version: str) -> BandPolicy | None:
@@ -130,6 +140,7 @@ class PolicySource:
                     int(tags.get("router.long_words", s.long_words)),
                     float(tags.get("router.complexity_max", s.complexity_max)),
                     f"calibrated for {model} v{found.get('version')}",
+                    _blend_weight(tags),
                 )
                 budget = float(tags.get("router.transformer_budget", 0.3))
             except ValueError as exc:  # a bad tag must not stop the agent

@@ -6,6 +6,7 @@ import asyncio
 import time
 from dataclasses import asdict, dataclass, field
 
+from agent.blend import blended
 from agent.client import Answer, PredictorClient, PredictorUnavailable
 from agent.language import LanguageDetector
 from agent.metrics import (
@@ -103,24 +104,32 @@ class Classifier:
 
         svm_rows = [i for i, r in enumerate(routes) if r.first_model == SVM]
         tr_rows = [i for i, r in enumerate(routes) if r.first_model == TRANSFORMER]
+        # Routed to the transformer: the SVM answers too (one cheap call, concurrent with the
+        # transformer's) when production blends the two, and stands by should the transformer fail.
+        companions = [i for i in tr_rows if routes[i].decision != FORCED and policy.blend_weight]
         first = await self._call_each(
-            {SVM: [texts[i] for i in svm_rows], TRANSFORMER: [texts[i] for i in tr_rows]}
+            {
+                SVM: [texts[i] for i in svm_rows + companions],
+                TRANSFORMER: [texts[i] for i in tr_rows],
+            }
         )
         svm_answer, tr_answer = first[SVM], first[TRANSFORMER]
         for rows, answer in ((svm_rows, svm_answer), (tr_rows, tr_answer)):
             for k, i in enumerate(rows):
                 answers[i] = (answer, k) if isinstance(answer, Answer) else None
+        svm_seen: dict[int, tuple[Answer, int]] = {}
+        if isinstance(svm_answer, Answer):
+            svm_seen = {i: (svm_answer, k) for k, i in enumerate(svm_rows + companions)}
         svm_labels: dict[int, str] = {}
-        for i in svm_rows:
-            if answers[i] is not None:
-                answer, k = answers[i]
-                svm_labels[i] = answer.labels[k]
-                if routes[i].decision == FORCED:
-                    routes[i].svm_confidence = round(answer.confidences[k], 4)
-                    continue
-                # The threshold calibrated for the SVM version that answered, not production's.
-                answer_policy = self.policy.routing(answer.model, answer.version)
-                after_svm(routes[i], answer.confidences[k], answer_policy)
+        for i, (answer, k) in svm_seen.items():
+            svm_labels[i] = answer.labels[k]
+            if routes[i].first_model == TRANSFORMER or routes[i].decision == FORCED:
+                routes[i].svm_confidence = round(answer.confidences[k], 4)
+                continue
+            # The threshold calibrated for the SVM version that answered, not production's.
+            after_svm(
+                routes[i], answer.confidences[k], self.policy.routing(answer.model, answer.version)
+            )
 
         # Second round: escalations, and fallbacks to the other model for failed calls.
         retry: dict[str, list[int]] = {SVM: [], TRANSFORMER: []}
@@ -133,7 +142,10 @@ class Classifier:
                 route.fallback = True
                 route.reasons.append(Reason("fallback", f"{failed}: answered by the {other}"))
                 FALLBACKS.labels(route.first_model).inc()
-                retry[other].append(i)
+                if i in svm_seen:  # the SVM's companion answer is already here
+                    answers[i] = svm_seen[i]
+                else:
+                    retry[other].append(i)
         second = await self._call_each(
             {kind: [texts[i] for i in rows] for kind, rows in retry.items()}
         )
@@ -153,11 +165,30 @@ class Classifier:
 
         if any(a is None for a in answers):
             raise BothUnavailable(f"svm: {svm_answer}; transformer: {tr_answer}")
+        for i, (answer, k) in enumerate(answers):
+            if i in svm_seen and not routes[i].fallback and answer.model != svm_answer.model:
+                answers[i] = self._blend(answer, k, *svm_seen[i], routes[i])
         elapsed_ms = round(1000 * (time.perf_counter() - started), 2)
         return [
             self._result(answers[i], routes[i], prepared[i], elapsed_ms, svm_labels.get(i))
             for i in range(len(tickets))
         ]
+
+    def _blend(self, answer: Answer, k: int, svm: Answer, j: int, route: Route):
+        """The transformer's answer blended with the SVM's, at the weight calibrated for the
+        SVM version that answered (none, the transformer's answer as it is, if it has none)."""
+        weight = self.policy.routing(svm.model, svm.version).blend_weight
+        mixed = blended(answer, k, svm, j, weight) if weight else None
+        if mixed is None:
+            return answer, k
+        route.reasons.append(
+            Reason(
+                "blend",
+                f"probabilities blended: SVM {weight:.2f}, transformer {1 - weight:.2f} "
+                f"(calibrated for {svm.model} v{svm.version})",
+            )
+        )
+        return mixed, 0
 
     def redact(self, text: str) -> str:
         """Free text from a person (a reviewer's note), scrubbed like a ticket."""

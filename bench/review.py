@@ -97,6 +97,7 @@ def main() -> None:
     params = load_params(settings.params_file)
     bands = json.loads((metrics_dir / "bands.json").read_text())
     threshold = float(bands["router_threshold"])
+    weight = float(bands.get("blend_weight", 0.0))  # what the agent blends with (calibrated)
     policies = bands["policies"]
     familiarity = {k: v["familiarity"] for k, v in policies.items()}
     target = params.bands.target_accuracy
@@ -110,7 +111,7 @@ def main() -> None:
             live = read_live(path)
             texts, languages = live["text"].tolist(), live["language"].tolist()
         forced = forced_rows(texts, languages, params)
-        agent = replay(metrics_dir, name, forced, threshold)
+        agent = replay(metrics_dir, name, forced, threshold, weight)
         blend = blended(metrics_dir, name, forced, threshold)
         curves = {
             "agent": curve(agent, familiarity),

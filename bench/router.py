@@ -3,9 +3,10 @@
     python -m bench.router
 
 Replays the agent's own routing code (language detection, length, complexity, SVM-confidence
-threshold) over the test split, using both models' test-split probabilities saved by the
-evaluate stage, so every threshold is scored on the same 9,568 tickets without re-running the
-models. Writes bench/results/router.json and router.png.
+threshold, the calibrated blend where the transformer answers) over the test split, using both
+models' test-split probabilities saved by the evaluate stage, so every threshold is scored on
+the same 9,568 tickets without re-running the models. Writes bench/results/router.json and
+router.png.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from agent.language import LanguageDetector
-from contract.routing import TRANSFORMER, Policy, after_svm, features, initial_route
+from contract.routing import TRANSFORMER, Policy, after_svm, blend, features, initial_route
 from devtools.harness import ROOT
 
 METRICS = ROOT / "metrics"
@@ -31,7 +32,16 @@ def load(kind: str) -> tuple[np.ndarray, np.ndarray]:
     return probs.max(axis=1), data["labels"][probs.argmax(axis=1)] == data["truth"]
 
 
+def blended_ok(weight: float, metrics: Path = METRICS) -> np.ndarray:
+    """Whether the agent's answer is right on each test ticket the transformer answers: both
+    models' probabilities blended at the SVM version's calibrated weight (contract.routing)."""
+    svm, tr = (np.load(metrics / f"{kind}_test_probs.npz") for kind in ("svm", "transformer"))
+    mixed = blend(svm["probs"], tr["probs"], weight)
+    return svm["labels"][mixed.argmax(axis=1)] == svm["truth"]
+
+
 def replay(texts: list[str], svm_conf, svm_ok, tr_ok, policy: Policy) -> dict:
+    """`tr_ok`: right or wrong where the transformer answers (blended, see `blended_ok`)."""
     detector = LanguageDetector()
     to_transformer = []
     forced = 0
@@ -71,8 +81,9 @@ def main() -> None:
             {"policy": label, "accuracy": round(float(accuracy), 4), "transformer_share": share}
         )
         print(f"{label:22} {accuracy:>9.4f} {share:>15.1%}")
+    routed_ok = blended_ok(calibrated.get("blend_weight", 0.0))
     for threshold in thresholds:
-        row = replay(texts, svm_conf, svm_ok, tr_ok, Policy(threshold, long_words))
+        row = replay(texts, svm_conf, svm_ok, routed_ok, Policy(threshold, long_words))
         name = f"router t={threshold:.3f}" + (
             " (calibrated)" if threshold == calibrated["svm_threshold"] else ""
         )

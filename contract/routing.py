@@ -2,6 +2,8 @@
 
 Policy: non-English, long or complex tickets go to the transformer; the rest go to the cheap SVM,
 and are escalated to the transformer when the SVM's calibrated confidence is below a threshold.
+Where the transformer answers, its probabilities are blended with the SVM's (`blend`, with a
+calibrated weight).
 The agent routes every ticket with these functions, and `pipelines.calibrate_router` and
 `pipelines.calibrate_bands` replay them on the validation split and the live-style set, so the
 threshold is chosen for exactly the rule that will apply it (read from the registry; see
@@ -40,6 +42,9 @@ class Policy:
     long_words: int = 120
     complexity_max: float = 0.6
     threshold_source: str = "default"
+    # The SVM's share in the blend of both models' probabilities on tickets the transformer
+    # answers (`blend`); 0 until calibrate_router has chosen one for this SVM version.
+    blend_weight: float = 0.0
 
 
 @dataclass
@@ -115,6 +120,14 @@ def forced_route(model: str) -> Route:
 def escalates(confidence: float, threshold: float) -> bool:
     """Whether an SVM answer this sure goes on to the transformer."""
     return confidence < threshold
+
+
+def blend(svm, transformer, weight: float):
+    """A ticket's probabilities from both models, the SVM weighing `weight`: on tickets unlike
+    the training file the SVM knows the training vocabulary and the transformer the language,
+    and they err differently. Works on one probability (the agent, class by class) and on arrays
+    (the calibration stages, every row at once)."""
+    return weight * svm + (1 - weight) * transformer
 
 
 def forced_to_transformer(text: str, language: str, policy: Policy) -> bool:

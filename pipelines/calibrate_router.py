@@ -7,8 +7,11 @@ best accuracy whose transformer share stays within the budget, less some headroo
 live-style set is replayed the same way, with each ticket's labelled language, and weighs
 `router.live_weight` in the choice: the validation split is large but stripped like the training
 data, the live set small but written like real tickets. The traffic budget is measured on the
-validation split. The register stage stores the result as tags on the SVM version, and the agent
-reads it from there.
+validation split. At that threshold the SVM's weight in the blend of both models' probabilities
+on the transformer's tickets (`contract.routing.blend`) is chosen the same way, on the same two
+sets (where the transformer was fit on the validation split, that split favours the transformer
+and so a small weight: the conservative side). The register stage stores the result as tags on
+the SVM version, and the agent reads it from there.
 """
 
 from __future__ import annotations
@@ -19,13 +22,15 @@ from pathlib import Path
 
 import numpy as np
 
-from contract.routing import Policy, escalates, forced_to_transformer
+from contract.routing import Policy, blend, escalates, forced_to_transformer
 from pipelines.cli import StageError, run
 from pipelines.evaluate import read_live
 from pipelines.params import Params, PipelineSettings
 from pipelines.prepare import read_split
 
 log = logging.getLogger("pipelines.calibrate_router")
+# The SVM's weights tried in the blend; above 0.7 the transformer's tickets would be the SVM's.
+BLEND_WEIGHTS = np.round(np.arange(0.0, 0.75, 0.1), 1)
 
 
 def load_npz(metrics_dir: Path, kind: str, split: str):
@@ -83,6 +88,41 @@ def sweep(
     return rows
 
 
+def system_correct(svm, transformer, to_transformer: np.ndarray, weight: float) -> np.ndarray:
+    """Right or wrong, row by row, when the transformer's rows are answered by the blend."""
+    if not np.array_equal(svm["labels"], transformer["labels"]):
+        raise StageError("the SVM and the transformer list their classes in different orders")
+    mixed = blend(svm["probs"], transformer["probs"], weight)
+    probs = np.where(to_transformer[:, None], mixed, svm["probs"])
+    return svm["labels"][probs.argmax(axis=1)] == svm["truth"]
+
+
+def choose_blend(sets: list[tuple[object, object, np.ndarray]], weight: float) -> dict:
+    """The SVM's weight in the blend (contract.routing.blend) on the rows routed to the
+    transformer, at the chosen threshold: the best score of validation and live accuracy
+    (weighted like the threshold), the smaller weight on a tie. Sets: (svm, transformer, routed)
+    for the validation split, then the live set."""
+    rows = []
+    for w in BLEND_WEIGHTS:
+        (val, live) = (system_correct(s, t, r, float(w)).mean() for s, t, r in sets)
+        score = (1 - weight) * val + weight * live
+        rows.append(
+            {
+                "weight": float(w),
+                "val_accuracy": round(float(val), 4),
+                "live_accuracy": round(float(live), 4),
+                "score": round(float(score), 6),
+            }
+        )
+    best = max(rows, key=lambda r: (r["score"], -r["weight"]))
+    return {
+        "blend_weight": best["weight"],
+        "blend_val_accuracy": best["val_accuracy"],
+        "blend_live_accuracy": best["live_accuracy"],
+        "blend_sweep": rows,
+    }
+
+
 def calibrate(splits_dir: Path, metrics_dir: Path, params: Params, live_path: Path) -> dict:
     svm_probs, svm_ok = load_probs(metrics_dir, "svm", "val")
     _, tr_ok = load_probs(metrics_dir, "transformer", "val")
@@ -126,6 +166,18 @@ def calibrate(splits_dir: Path, metrics_dir: Path, params: Params, live_path: Pa
         "live_rows": len(live_languages),
         "transformer_val_in_sample": "val" in params.transformer.fit_splits,
     }
+    val_tr, live_tr = (load_npz(metrics_dir, "transformer", s) for s in ("val", "live"))
+    result |= choose_blend(
+        [
+            (
+                load_npz(metrics_dir, "svm", "val"),
+                val_tr,
+                routed(best["threshold"], svm_probs.max(axis=1), forced),
+            ),
+            (live_svm, live_tr, routed(best["threshold"], live_conf, live_forced)),
+        ],
+        weight,
+    )
     (metrics_dir / "router.json").write_text(json.dumps(result, indent=2))
     log.info(
         "threshold %.4f: val accuracy %.4f with %.1f%% to the transformer (SVM alone %.4f, "
@@ -136,6 +188,12 @@ def calibrate(splits_dir: Path, metrics_dir: Path, params: Params, live_path: Pa
         svm_ok.mean(),
         tr_ok.mean(),
         best["live_accuracy"],
+    )
+    log.info(
+        "blend: the SVM weighs %.1f on the transformer's tickets (val %.4f, live-style %.4f)",
+        result["blend_weight"],
+        result["blend_val_accuracy"],
+        result["blend_live_accuracy"],
     )
     if result["transformer_val_in_sample"]:
         log.warning(

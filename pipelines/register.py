@@ -114,7 +114,13 @@ def router_tags(metrics_dir: Path) -> dict[str, str]:
     router = json.loads(path.read_text())
     return {
         f"router.{key}": str(router[key])
-        for key in ("svm_threshold", "long_words", "complexity_max", "transformer_budget")
+        for key in (
+            "svm_threshold",
+            "long_words",
+            "complexity_max",
+            "transformer_budget",
+            "blend_weight",
+        )
         if key in router
     }
 

@@ -335,6 +335,12 @@ def test_fallback_and_both_down(trained, tmp_path):
             s.stop()
 
 
+def registry_agent(proxies, mlflow_server: str, tmp):
+    """A fresh agent over the recording proxies: it reads the registry's tags as they are now."""
+    svm, transformer = proxies
+    return agent(tmp, svm.url, transformer.url, mlflow_tracking_uri=mlflow_server).start()
+
+
 def test_policy_follows_the_version_that_answered(proxies, mlflow_server, tmp_path_factory):
     """Production moves to v2 while the predictors still serve v1 (a rollout in progress): the
     agent applies v1's calibrated threshold to v1's answers, not production's."""
@@ -348,13 +354,7 @@ def test_policy_follows_the_version_that_answered(proxies, mlflow_server, tmp_pa
         tags={**serving.tags, "router.svm_threshold": "0.0123", "router.long_words": "120"},
     )
     client.set_registered_model_alias(name, "production", newer.version)
-    svm, transformer = proxies
-    front = agent(
-        tmp_path_factory.mktemp("agent-rollout"),
-        svm.url,
-        transformer.url,
-        mlflow_tracking_uri=mlflow_server,
-    ).start()
+    front = registry_agent(proxies, mlflow_server, tmp_path_factory.mktemp("agent-rollout"))
     try:
         wanted = f"calibrated for {name} v{serving.version}"
         rationale = ""
@@ -477,3 +477,49 @@ def test_a_huge_body_is_refused_before_it_is_read(limited_agent):
         headers={"authorization": "Bearer new-key", "content-type": "application/json"},
     )
     assert chunked.status_code == 413
+
+
+def test_transformer_answers_blend_both_models_at_the_svm_versions_weight(
+    proxies, mlflow_server, tmp_path_factory
+):
+    """With `router.blend_weight` on the serving SVM version, a French ticket (routed to the
+    transformer) is answered by that mix of both models' probabilities, as each model gives them
+    alone, and the rationale says so; the same ticket forced to one model is not blended."""
+    client = MlflowClient(mlflow_server)
+    name = "callcenter-svm"
+    serving = client.get_model_version_by_alias(name, "production")
+    before = serving.tags.get("router.blend_weight")
+    client.set_model_version_tag(name, serving.version, "router.blend_weight", "0.3")
+    front = registry_agent(proxies, mlflow_server, tmp_path_factory.mktemp("agent-blend"))
+    try:
+        body: dict = {}
+        deadline = time.monotonic() + 30  # production's tags load at start, in the background
+        while time.monotonic() < deadline:
+            body = classify(front, FRENCH, top_k=8).json()
+            if "blend" in [r["code"] for r in body["route"]["reasons"]]:
+                break
+            time.sleep(0.1)
+        assert "SVM 0.30, transformer 0.70" in body["route"]["rationale"], body["route"]
+        assert body["model"] == "callcenter-transformer"
+        alone = {
+            kind: {
+                t["category"]: t["probability"]
+                for t in classify(front, FRENCH, top_k=8, force_model=kind).json()["top_k"]
+            }
+            for kind in ("svm", "transformer")
+        }
+        mixed = {t["category"]: t["probability"] for t in body["top_k"]}
+        assert set(mixed) == set(alone["svm"]) == set(alone["transformer"])
+        for category, p in mixed.items():
+            expected = 0.3 * alone["svm"][category] + 0.7 * alone["transformer"][category]
+            assert p == pytest.approx(expected, abs=2e-4), category
+        assert body["category"] == max(mixed, key=mixed.get)
+        assert body["confidence"] == pytest.approx(max(mixed.values()), abs=1e-4)
+        # The SVM's own view of a ticket it did not answer is in the route.
+        assert body["route"]["svm_category"] == max(alone["svm"], key=alone["svm"].get)
+    finally:
+        front.stop()
+        if before is None:
+            client.delete_model_version_tag(name, serving.version, "router.blend_weight")
+        else:
+            client.set_model_version_tag(name, serving.version, "router.blend_weight", before)

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-from bench.router import replay
+from bench.router import blended_ok, replay
 from contract.routing import Policy
 from pipelines.prepare import read_split
 from tests.conftest import ROOT
@@ -45,15 +45,13 @@ def test_accuracy_through_the_agent_matches_offline(stack_env, trained):
     live = float(np.mean(np.array(answers) == np.array(truth)))
 
     router = json.loads((trained / "metrics" / "router.json").read_text())
-    probs = {
-        k: np.load(trained / "metrics" / f"{k}_test_probs.npz") for k in ("svm", "transformer")
-    }
-    correct = {k: p["labels"][p["probs"].argmax(1)] == p["truth"] for k, p in probs.items()}
+    svm = np.load(trained / "metrics" / "svm_test_probs.npz")
     offline = replay(
         texts,
-        probs["svm"]["probs"].max(1),
-        correct["svm"],
-        correct["transformer"],
+        svm["probs"].max(1),
+        svm["labels"][svm["probs"].argmax(1)] == svm["truth"],
+        # Where the transformer answers, the agent blends in the SVM at the calibrated weight.
+        blended_ok(router["blend_weight"], trained / "metrics"),
         Policy(router["svm_threshold"], router["long_words"]),
     )["accuracy"]
     assert abs(live - offline) <= 0.01, (live, offline)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipelines.calibrate_router import calibrate, sweep
+from pipelines.calibrate_router import calibrate, choose_blend, sweep, system_correct
 from pipelines.params import load_params
 
 ROOT = Path(__file__).parents[2]
@@ -90,3 +90,35 @@ def test_live_set_weighs_in_the_threshold_choice(tmp_path):
     chosen = calibrate(splits, metrics, headroom, live)
     assert chosen["val_transformer_share"] <= 0.25
     assert chosen["svm_threshold"] <= 0.7
+
+
+def test_blend_weight_is_chosen_where_the_two_models_err_differently():
+    """Three classes; on the routed rows the transformer hesitates between the right class and a
+    wrong one the SVM rules out, so a share of the SVM's probability fixes them: a middle
+    weight wins, and weight 0 is the transformer's own answer."""
+    labels = np.array(["a", "b", "c"])
+    truth = np.array(["a", "a", "b", "c"])
+    svm = {
+        "labels": labels,
+        "truth": truth,
+        # Row 0-1: the SVM leans to the right class but is wrong alone on row 1.
+        "probs": np.array([[0.5, 0.1, 0.4], [0.4, 0.1, 0.5], [0.1, 0.5, 0.4], [0.0, 0.4, 0.6]]),
+    }
+    transformer = {
+        "labels": labels,
+        "truth": truth,
+        "probs": np.array([[0.45, 0.55, 0.0], [0.38, 0.62, 0.0], [0.6, 0.4, 0.0], [0.3, 0.0, 0.7]]),
+    }
+    routed = np.ones(4, dtype=bool)
+    assert system_correct(svm, transformer, routed, 0.0).tolist() == [False, False, False, True]
+    chosen = choose_blend([(svm, transformer, routed), (svm, transformer, routed)], 0.25)
+    # Every row is right from 0.5 (row 1 needs > 0.44) to 0.7; the smaller weight is kept.
+    assert chosen["blend_weight"] == 0.5
+    assert chosen["blend_val_accuracy"] == chosen["blend_live_accuracy"] == 1.0
+    # Rows not routed to the transformer keep the SVM's answer whatever the weight.
+    assert system_correct(svm, transformer, np.zeros(4, dtype=bool), 0.5).tolist() == [
+        True,
+        False,
+        True,
+        True,
+    ]

@@ -60,6 +60,10 @@ def test_models_registered_with_aliases(trained, client):
     svm = client.get_model_version_by_alias("callcenter-svm", PRODUCTION)
     assert float(svm.tags["router.svm_threshold"]) == router["svm_threshold"]
     assert svm.tags["router.long_words"] == "120"
+    # The blend weight that travels with the SVM version is the best one the sweep saw.
+    assert float(svm.tags["router.blend_weight"]) == router["blend_weight"]
+    best = max(router["blend_sweep"], key=lambda r: (r["score"], -r["weight"]))
+    assert best["weight"] == router["blend_weight"]
     loaded = mlflow.pyfunc.load_model("models:/callcenter-svm@production")
     assert loaded.metadata.signature.inputs.input_names() == ["text"]
     assert loaded.metadata.metadata["callcenterai"]["labels"] == load_params().data.labels
