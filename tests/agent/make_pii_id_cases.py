@@ -7,7 +7,7 @@ tickets full of decoys that must survive: ticket, PO, invoice and project number
 asset tags, error codes, dates and prices, some right after words like "number" or "ID".
 
 Two splits with nothing shared but the value generators: "dev" templates, which the recognisers
-in agent/pii_ids.py were written against, and "heldout" templates written before any score was
+in agent/pii/ids.py were written against, and "heldout" templates written before any score was
 looked at, with other scenarios, word order, cue phrasing and registers. Only dev is tuned on.
 Organisation-format staff numbers use `ST-\\d{5}` (the setting the tests and bench.pii pass).
 """

@@ -265,7 +265,7 @@ def test_french_inverted_question_is_not_a_name(scrubber: PiiScrubber) -> None:
     assert [text[e.start : e.end] for e in result.entities] == ["Julie Martin"]
 
 
-# National identifiers and employee numbers (agent/pii_ids.py): one valid example per format,
+# National identifiers and employee numbers (agent/pii/ids.py): one valid example per format,
 # the same digits with a wrong checksum, and decoys that must survive.
 VALID_IDS = [
     ("en", "Payroll rejected SSN 123-45-6788 on the form.", "123-45-6788"),

@@ -1,0 +1,149 @@
+"""Person names in Arabic script, from a given-name list and context, without a model."""
+
+from __future__ import annotations
+
+import re
+
+from presidio_analyzer import LocalRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from agent.pii.ids import result
+from agent.pii.lexicon import (
+    AR_AMBIGUOUS_NAMES,
+    AR_CLOSINGS,
+    AR_GIVEN_NAMES,
+    AR_HONORIFICS,
+    AR_LABELS,
+    AR_NAME_LINKS,
+    AR_NOT_NAMES,
+    normalize_ar,
+)
+
+_AR_WORD = re.compile(r"[\u0621-\u064a\u0660-\u0669\u0671-\u06d3\u064b-\u065f\u0670\u0640]+")
+_AR_PREFIXES = ("و", "ل", "ف", "ب")  # clitics glued to a name: "ولمحمد", "لأحمد"
+
+
+class ArabicNameRecognizer(LocalRecognizer):
+    """Person names in Arabic script, without a model (none is available offline).
+
+    A name starts at (a) a word from a hand-written list of ~370 common given names (also behind
+    a one-letter clitic: و/ل/ف/ب), (b) the word after a title or "my name is" (السيد، الدكتورة،
+    اسمي ...), (c) the first word of the line after a sign-off (مع تحياتي، شكرا), or (d) "عبد".
+    It extends over following given names, name particles (بن، أبو، آل، عبد) and "al-" family
+    names (الأنصاري), and in contexts (b)/(c) over any word that is not a known non-name, up to four
+    words. Rare given names outside the list, with no title or sign-off, are missed.
+    """
+
+    SCORE_LIST = 0.7
+    SCORE_CONTEXT = 0.8
+
+    def load(self) -> None:
+        """Nothing to load."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        """Scan Arabic words left to right, opening a name at each trigger."""
+        words = list(_AR_WORD.finditer(text))
+        if not words:
+            return []
+        keys = [normalize_ar(w.group()) for w in words]
+        out: list[RecognizerResult] = []
+        i = 0
+        while i < len(words):
+            start_word, start_off, in_context = self._trigger(text, words, keys, i)
+            if start_word is None:
+                i += 1
+                continue
+            j = start_word + 1
+            while (
+                j < len(words)
+                and j - start_word < 4
+                and self._continues(text, words, keys, j, in_context)
+            ):
+                j += 1
+            end = words[j - 1].end()
+            score = self.SCORE_CONTEXT if in_context else self.SCORE_LIST
+            out.append(result(self, start_off, end, score))
+            i = j
+        return out
+
+    @staticmethod
+    def _given(key: str) -> int:
+        """Length of a clitic prefix before a listed given name (0: none), or -1."""
+        if key in AR_GIVEN_NAMES:
+            return 0
+        if len(key) > 3 and key[0] in _AR_PREFIXES and key[1:] in AR_GIVEN_NAMES:
+            return 1
+        return -1
+
+    def _trigger(
+        self, text: str, words: list[re.Match[str]], keys: list[str], i: int
+    ) -> tuple[int | None, int, bool]:
+        """Where a name starts at word i: (first word, char offset, found by context?)."""
+        key, has_next = keys[i], i + 1 < len(words)
+        if (
+            has_next
+            and key in AR_HONORIFICS
+            and _adjacent(text, words[i], words[i + 1], ":")
+            and self._name_like(keys[i + 1])
+        ):
+            return i + 1, words[i + 1].start(), True
+        if has_next and key in AR_LABELS and self._name_like(keys[i + 1]):
+            gap = text[words[i].end() : words[i + 1].start()]
+            if gap.strip() == ":":
+                return i + 1, words[i + 1].start(), True
+        if has_next and key in AR_CLOSINGS and self._name_like(keys[i + 1]):
+            gap = text[words[i].end() : words[i + 1].start()]
+            sign_off = (
+                gap.count("\n") <= 1
+                and gap.strip(" \t\u00a0\n،,:.!-") == ""
+                and ("\n" in gap or gap.strip(" \t\u00a0") != "")
+            )
+            # "شكرا سامي على ..." (thanks Sami for ...): one word between thanks and "for".
+            thanks_for = i + 2 < len(words) and keys[i + 2] in ("على", "لحل")
+            if sign_off or thanks_for or self._given(keys[i + 1]) >= 0:
+                return i + 1, words[i + 1].start(), True
+        prefix = self._given(key)
+        if prefix >= 0 and (
+            key[prefix:] not in AR_AMBIGUOUS_NAMES or self._strong_next(i, words, keys, text)
+        ):
+            return i, words[i].start() + prefix, False
+        if key == "عبد" and has_next and _adjacent(text, words[i], words[i + 1]):
+            return i, words[i].start(), False
+        return None, 0, False
+
+    @staticmethod
+    def _name_like(key: str) -> bool:
+        return key not in AR_NOT_NAMES and key not in AR_HONORIFICS and key not in AR_CLOSINGS
+
+    def _strong_next(self, i: int, words: list[re.Match[str]], keys: list[str], text: str) -> bool:
+        """An ambiguous given name counts when a family name or particle follows it."""
+        if i + 1 >= len(words) or not _adjacent(text, words[i], words[i + 1]):
+            return False
+        nxt = keys[i + 1]
+        if not self._name_like(nxt):
+            return False
+        return (
+            nxt in AR_NAME_LINKS or nxt in AR_GIVEN_NAMES or (nxt.startswith("ال") and len(nxt) > 3)
+        )
+
+    def _continues(
+        self, text: str, words: list[re.Match[str]], keys: list[str], j: int, in_context: bool
+    ) -> bool:
+        if not _adjacent(text, words[j - 1], words[j]):
+            return False
+        key, prev = keys[j], keys[j - 1]
+        if not self._name_like(key):
+            return False
+        if prev in AR_NAME_LINKS or key in AR_NAME_LINKS or key in AR_GIVEN_NAMES:
+            return True
+        if key.startswith("ال") and len(key) > 3:
+            return True
+        return in_context
+
+
+def _adjacent(text: str, a: re.Match[str], b: re.Match[str], also: str = "") -> bool:
+    """Two words belong to one name only if separated by spaces (not punctuation or a newline)."""
+    gap = text[a.end() : b.start()]
+    return gap.strip(" \t\u00a0" + also) == "" and len(gap) <= 3
