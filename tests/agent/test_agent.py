@@ -13,7 +13,14 @@ from mlflow import MlflowClient
 from contract.bands import BandPolicy, decide
 from pipelines.calibrate_router import forced_rows
 from pipelines.params import load_params
-from tests.conftest import ROOT, RecordingProxy, agent, answer_to_a_huge_body, predictor
+from tests.conftest import (
+    ROOT,
+    RecordingProxy,
+    agent,
+    answer_to_a_huge_body,
+    free_port,
+    predictor,
+)
 
 FRENCH = (
     "Bonjour, je n'arrive plus à me connecter à ma messagerie depuis ce matin. Merci de votre aide."
@@ -479,17 +486,27 @@ def test_a_huge_body_is_refused_before_it_is_read(limited_agent):
     assert chunked.status_code == 413
 
 
-def test_transformer_answers_blend_both_models_at_the_svm_versions_weight(
-    proxies, mlflow_server, tmp_path_factory
-):
-    """With `router.blend_weight` on the serving SVM version, a French ticket (routed to the
-    transformer) is answered by that mix of both models' probabilities, as each model gives them
-    alone, and the rationale says so; the same ticket forced to one model is not blended."""
+@pytest.fixture
+def blend_weight_03(mlflow_server):
+    """Production's SVM version blends at 0.3 for one test, then its tag is as it was."""
     client = MlflowClient(mlflow_server)
     name = "callcenter-svm"
     serving = client.get_model_version_by_alias(name, "production")
     before = serving.tags.get("router.blend_weight")
     client.set_model_version_tag(name, serving.version, "router.blend_weight", "0.3")
+    yield
+    if before is None:
+        client.delete_model_version_tag(name, serving.version, "router.blend_weight")
+    else:
+        client.set_model_version_tag(name, serving.version, "router.blend_weight", before)
+
+
+def test_transformer_answers_blend_both_models_at_the_svm_versions_weight(
+    proxies, mlflow_server, tmp_path_factory, blend_weight_03
+):
+    """With `router.blend_weight` on the serving SVM version, a French ticket (routed to the
+    transformer) is answered by that mix of both models' probabilities, as each model gives them
+    alone, and the rationale says so; the same ticket forced to one model is not blended."""
     front = registry_agent(proxies, mlflow_server, tmp_path_factory.mktemp("agent-blend"))
     try:
         body: dict = {}
@@ -519,7 +536,29 @@ def test_transformer_answers_blend_both_models_at_the_svm_versions_weight(
         assert body["route"]["svm_category"] == max(alone["svm"], key=alone["svm"].get)
     finally:
         front.stop()
-        if before is None:
-            client.delete_model_version_tag(name, serving.version, "router.blend_weight")
-        else:
-            client.set_model_version_tag(name, serving.version, "router.blend_weight", before)
+
+
+def test_with_a_blend_the_svm_answer_stands_in_when_the_transformer_is_down(
+    proxies, mlflow_server, tmp_path, blend_weight_03
+):
+    """The SVM's companion answer to a ticket routed to the transformer is the fallback: no second
+    SVM call (one body per ticket reaches it), and the route still carries the SVM's view."""
+    svm, _ = proxies
+    nothing_there = f"http://127.0.0.1:{free_port()}"  # a transformer that is down
+    front = agent(tmp_path, svm.url, nothing_there, mlflow_tracking_uri=mlflow_server).start()
+    try:
+        body: dict = {}
+        deadline = time.monotonic() + 30  # production's tags (the weight) load in the background
+        while time.monotonic() < deadline:
+            sent = len(svm.bodies)
+            body = classify(front, FRENCH).json()
+            if body["route"]["svm_category"] is not None:
+                break
+            time.sleep(0.1)
+        assert body["route"]["svm_category"] is not None, body["route"]
+        assert body["model"] == "callcenter-svm"
+        assert body["route"]["fallback"] is True
+        assert "fallback" in [r["code"] for r in body["route"]["reasons"]]
+        assert len(svm.bodies) - sent == 1
+    finally:
+        front.stop()
