@@ -19,8 +19,9 @@ import numpy as np
 import pandas as pd
 
 from agent.language import LanguageDetector
-from contract.routing import TRANSFORMER, Policy, after_svm, blend, features, initial_route
+from contract.routing import TRANSFORMER, Policy, after_svm, features, initial_route
 from devtools.harness import ROOT
+from pipelines.calibrate_router import load_npz, system_correct
 
 METRICS = ROOT / "metrics"
 RESULTS = ROOT / "bench" / "results"
@@ -35,9 +36,8 @@ def load(kind: str) -> tuple[np.ndarray, np.ndarray]:
 def blended_ok(weight: float, metrics: Path = METRICS) -> np.ndarray:
     """Whether the agent's answer is right on each test ticket the transformer answers: both
     models' probabilities blended at the SVM version's calibrated weight (contract.routing)."""
-    svm, tr = (np.load(metrics / f"{kind}_test_probs.npz") for kind in ("svm", "transformer"))
-    mixed = blend(svm["probs"], tr["probs"], weight)
-    return svm["labels"][mixed.argmax(axis=1)] == svm["truth"]
+    svm, tr = (load_npz(metrics, kind, "test") for kind in ("svm", "transformer"))
+    return system_correct(svm, tr, np.ones(len(svm["truth"]), dtype=bool), weight)
 
 
 def replay(texts: list[str], svm_conf, svm_ok, tr_ok, policy: Policy) -> dict:

@@ -44,11 +44,6 @@ def correct(data) -> np.ndarray:
     return data["labels"][data["probs"].argmax(axis=1)] == data["truth"]
 
 
-def load_probs(metrics_dir: Path, kind: str, split: str) -> tuple[np.ndarray, np.ndarray]:
-    data = load_npz(metrics_dir, kind, split)
-    return data["probs"], correct(data)
-
-
 def routed(threshold: float, svm_conf: np.ndarray, forced: np.ndarray) -> np.ndarray:
     """Which tickets the agent's policy sends to the transformer at this threshold."""
     return forced | escalates(svm_conf, threshold)
@@ -124,18 +119,15 @@ def choose_blend(sets: list[tuple[object, object, np.ndarray]], weight: float) -
 
 
 def calibrate(splits_dir: Path, metrics_dir: Path, params: Params, live_path: Path) -> dict:
-    svm_probs, svm_ok = load_probs(metrics_dir, "svm", "val")
-    _, tr_ok = load_probs(metrics_dir, "transformer", "val")
+    val_svm, val_tr = (load_npz(metrics_dir, kind, "val") for kind in ("svm", "transformer"))
+    svm_probs, svm_ok, tr_ok = val_svm["probs"], correct(val_svm), correct(val_tr)
     texts, _ = read_split(splits_dir, "val")
     long_words = params.router.long_words
     forced = forced_rows(texts, ["en"] * len(texts), params)  # the splits are English
     rows = sweep(svm_probs.max(axis=1), svm_ok, tr_ok, forced)
 
-    live_svm = load_npz(metrics_dir, "svm", "live")
-    live_svm_ok, live_tr_ok = (
-        correct(live_svm),
-        correct(load_npz(metrics_dir, "transformer", "live")),
-    )
+    live_svm, live_tr = (load_npz(metrics_dir, kind, "live") for kind in ("svm", "transformer"))
+    live_svm_ok, live_tr_ok = correct(live_svm), correct(live_tr)
     live_languages = live_svm["languages"]
     live_conf = live_svm["probs"].max(axis=1)
     live = read_live(live_path)
@@ -166,14 +158,9 @@ def calibrate(splits_dir: Path, metrics_dir: Path, params: Params, live_path: Pa
         "live_rows": len(live_languages),
         "transformer_val_in_sample": "val" in params.transformer.fit_splits,
     }
-    val_tr, live_tr = (load_npz(metrics_dir, "transformer", s) for s in ("val", "live"))
     result |= choose_blend(
         [
-            (
-                load_npz(metrics_dir, "svm", "val"),
-                val_tr,
-                routed(best["threshold"], svm_probs.max(axis=1), forced),
-            ),
+            (val_svm, val_tr, routed(best["threshold"], svm_probs.max(axis=1), forced)),
             (live_svm, live_tr, routed(best["threshold"], live_conf, live_forced)),
         ],
         weight,
