@@ -3,15 +3,13 @@ and `scrub` latency, for each way it can run (patterns only, NER behind the gate
 
 Run: python -m bench.pii [--cases FILE ...] [--out bench/results/pii.json]
 
-The cases are tests/agent/pii_cases.jsonl (names, contact and payment data) and
-tests/agent/pii_id_cases.jsonl (national and employee identifiers, with decoys); the scrubber runs
+The cases are data/pii/pii_cases.jsonl (names, contact and payment data) and
+data/pii/pii_id_cases.jsonl (national and employee identifiers, with decoys); the scrubber runs
 with the identifier fixture's organisation staff-number format (`ST-\\d{5}`).
 
 "dev" cases come from the templates the recognisers were tuned on; "heldout" cases from templates
 written afterwards and never tuned on: their scores are the estimate for unseen phrasing.
-A predicted span counts for a gold span of the same type when they overlap. Overlap is lenient
-(a name found as "Mohammed" for gold "Mohammed Al-Otaibi" counts), so `leaks` also reports how many
-gold spans kept at least one character outside every predicted span (what a reader still sees).
+Scoring (overlap, leaks, false positives): devtools/pii_score.py.
 Latency is measured on "typical" tickets: fixture cases of one language joined until they reach
 ~250-400 characters, each scrubbed after a warm-up, one call at a time (run under `taskset -c 0` to
 pin one core).
@@ -25,19 +23,14 @@ import os
 import platform
 import statistics
 import time
-from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from agent.pii import PLACEHOLDERS, Entity, PiiScrubber, needs_ner
+from agent.pii import PiiScrubber, needs_ner
+from devtools.pii_score import CASES, ORGANISATION_PATTERN, evaluate, false_positives, load_cases
 
 ROOT = Path(__file__).resolve().parents[1]
-CASES = (
-    ROOT / "tests" / "agent" / "pii_cases.jsonl",
-    ROOT / "tests" / "agent" / "pii_id_cases.jsonl",
-)
-ORGANISATION_PATTERN = r"ST-\d{5}"  # the staff-number format pii_id_cases.jsonl uses
 OUT = ROOT / "bench" / "results" / "pii.json"
 LANGS = ("en", "fr", "ar")
 MODES: dict[str, dict[str, Any]] = {
@@ -45,80 +38,6 @@ MODES: dict[str, dict[str, Any]] = {
     "ner_gated": {"ner": True, "ner_gate": True},
     "ner_always": {"ner": True, "ner_gate": False},
 }
-
-
-def load_cases(paths: Path | Iterable[Path] = CASES) -> list[dict[str, Any]]:
-    """The fixtures, one case per line: text, language, entities [{type, start, end}]."""
-    cases = []
-    for path in [paths] if isinstance(paths, Path) else paths:
-        with path.open(encoding="utf-8") as f:
-            cases += [json.loads(line) for line in f if line.strip()]
-    return cases
-
-
-def false_positives(scrubber: PiiScrubber, cases: list[dict[str, Any]]) -> dict[str, Any]:
-    """Predicted spans that overlap no gold span, per 150 tickets; and on tickets without PII."""
-    spans = clean_spans = clean = 0
-    for case in cases:
-        pred = scrubber.analyze(case["text"], case["language"])
-        wrong = [
-            p
-            for p in pred
-            if not any(p.start < g["end"] and g["start"] < p.end for g in case["entities"])
-        ]
-        spans += len(wrong)
-        if not case["entities"]:
-            clean += 1
-            clean_spans += len(pred)
-    return {
-        "tickets": len(cases),
-        "spans": spans,
-        "spans_per_150_tickets": round(150 * spans / max(1, len(cases)), 2),
-        "tickets_without_pii": clean,
-        "spans_on_tickets_without_pii": clean_spans,
-    }
-
-
-def _overlap(a: Entity, b: dict[str, Any]) -> bool:
-    return a.type == b["type"] and a.start < b["end"] and b["start"] < a.end
-
-
-def evaluate(
-    scrubber: PiiScrubber, cases: Iterable[dict[str, Any]], as_unknown: bool = False
-) -> dict[str, dict[str, dict[str, float]]]:
-    """Per language, per type: gold, predicted, matched counts, precision, recall, leaks."""
-    counts: dict[str, dict[str, dict[str, int]]] = defaultdict(
-        lambda: defaultdict(lambda: {"gold": 0, "pred": 0, "tp_gold": 0, "tp_pred": 0, "leaks": 0})
-    )
-    for case in cases:
-        lang = case["language"]
-        pred = scrubber.analyze(case["text"], None if as_unknown else lang)
-        for g in case["entities"]:
-            c = counts[lang][g["type"]]
-            c["gold"] += 1
-            c["tp_gold"] += any(_overlap(p, g) for p in pred)
-            covered = set()
-            for p in pred:
-                covered.update(range(p.start, p.end))
-            chars = [i for i in range(g["start"], g["end"]) if not case["text"][i].isspace()]
-            c["leaks"] += any(i not in covered for i in chars)
-        for p in pred:
-            c = counts[lang][p.type]
-            c["pred"] += 1
-            c["tp_pred"] += any(_overlap(p, g) for g in case["entities"])
-    report: dict[str, dict[str, dict[str, float]]] = {}
-    for lang, per_type in sorted(counts.items()):
-        report[lang] = {}
-        for etype in PLACEHOLDERS:
-            c = per_type.get(etype)
-            if not c or not (c["gold"] or c["pred"]):
-                continue
-            report[lang][etype] = {
-                **c,
-                "precision": round(c["tp_pred"] / c["pred"], 4) if c["pred"] else 1.0,
-                "recall": round(c["tp_gold"] / c["gold"], 4) if c["gold"] else 1.0,
-            }
-    return report
 
 
 def typical_tickets(cases: list[dict[str, Any]], lang: str, size: int = 250) -> list[str]:

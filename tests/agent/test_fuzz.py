@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.fuzz import fuzz, table
+from devtools.fuzzing import fuzz, table
 from tests.conftest import agent_with_store
 
 KEY = "fuzz-key"

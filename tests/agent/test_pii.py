@@ -1,7 +1,7 @@
 """PII scrubber: every entity type found and replaced in each language, offsets into the original
 text, product words left alone, nothing fetched from the network, and the recall targets on the
-labelled fixtures (tests/agent/pii_cases.jsonl and pii_id_cases.jsonl, built by make_pii_cases.py
-and make_pii_id_cases.py)."""
+labelled PII sets (data/pii/pii_cases.jsonl and pii_id_cases.jsonl, built by
+devtools/make_pii_cases.py and make_pii_id_cases.py; scored by devtools/pii_score.py)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from agent.pii import (
     needs_ner,
     ner_windows,
 )
-from bench.pii import ORGANISATION_PATTERN, evaluate, load_cases
+from devtools.pii_score import ORGANISATION_PATTERN, evaluate, load_cases
 
 
 @pytest.fixture(scope="module")
@@ -187,7 +187,7 @@ def test_offsets_consistent_on_fixture(scrubber: PiiScrubber) -> None:
 
 
 # Targets from the brief, on the fixture's dev split (templates the recognisers were built
-# against); held-out templates get regression floors at their measured level, see bench/pii.py.
+# against); held-out templates get regression floors at their measured level (python -m bench.pii).
 PATTERN_TARGET = 0.98
 PERSON_TARGET = {"en": 0.90, "fr": 0.90, "ar": 0.90}
 HELDOUT_PERSON_FLOOR = {"en": 0.75, "fr": 0.75, "ar": 0.40}

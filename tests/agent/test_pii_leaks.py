@@ -28,7 +28,7 @@ AUTH = {"authorization": "Bearer leak-key"}
 
 def cases(n: int = 40) -> list[tuple[str, list[str]]]:
     found = []
-    for line in (ROOT / "tests" / "agent" / "pii_cases.jsonl").read_text().splitlines():
+    for line in (ROOT / "data" / "pii" / "pii_cases.jsonl").read_text().splitlines():
         case = json.loads(line)
         secrets = [
             case["text"][e["start"] : e["end"]]

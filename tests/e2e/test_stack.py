@@ -15,8 +15,8 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-from bench.router import blended_ok, replay
 from contract.routing import Policy
+from devtools.router_replay import blended_ok, replay
 from pipelines.prepare import read_split
 from tests.conftest import ROOT
 from tests.e2e.conftest import stack, url

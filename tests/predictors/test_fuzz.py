@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from schemathesis.checks import not_a_server_error
 
-from bench.fuzz import fuzz, table
+from devtools.fuzzing import fuzz, table
 
 OURS = (
     "POST /v2/models/{model_name}/infer",

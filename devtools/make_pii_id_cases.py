@@ -1,4 +1,4 @@
-"""Generate the identifier PII fixture (run: python -m tests.agent.make_pii_id_cases).
+"""Generate the identifier PII fixture (run: python -m devtools.make_pii_id_cases).
 
 National identity numbers and employee numbers in English, French and Arabic helpdesk tickets,
 built here with each format's structure and checksum (French NIR key, Luhn for the Emirates ID
@@ -18,11 +18,10 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.agent.make_pii_cases import render, write_cases
+from devtools.make_pii_cases import render, write_cases
 
 SEED = 20261202
-OUT = Path(__file__).with_name("pii_id_cases.jsonl")
-ORGANISATION_PATTERN = r"ST-\d{5}"
+OUT = Path(__file__).resolve().parents[1] / "data" / "pii" / "pii_id_cases.jsonl"
 rng = random.Random(SEED)
 EASTERN = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 

@@ -1,4 +1,4 @@
-"""Generate the labelled PII fixture `pii_cases.jsonl` (run: python tests/agent/make_pii_cases.py).
+"""Generate the labelled PII set data/pii/pii_cases.jsonl (run: python -m devtools.make_pii_cases).
 
 Helpdesk-ticket templates written for this project in English, French and Arabic, filled with
 Faker values (fixed seed) and with phone numbers and IBANs built here from the national numbering
@@ -22,7 +22,7 @@ from faker import Faker
 
 SEED = 20261125
 PER_LANGUAGE = 220
-OUT = Path(__file__).with_name("pii_cases.jsonl")
+OUT = Path(__file__).resolve().parents[1] / "data" / "pii" / "pii_cases.jsonl"
 
 rng = random.Random(SEED)
 FAKERS = {

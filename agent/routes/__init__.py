@@ -1,0 +1,1 @@
+"""The agent's routes, one module per resource; agent/app.py includes them."""
