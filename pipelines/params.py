@@ -123,6 +123,10 @@ class RegistryParams(BaseModel):
     # ...and its accuracy on the live-style set (data/live) at most this much lower: the test
     # split is stripped like the training data and cannot see a model that fails real tickets.
     max_live_drop: float = Field(0.05, ge=0, le=1)
+    # ...judged on the tickets both versions answered, paired, as evidence and not a point
+    # figure: refused when a paired bootstrap puts the drop beyond max_live_drop with at least
+    # this probability (a retrain of the same configuration moves one language by 10 points).
+    live_drop_evidence: float = Field(0.80, gt=0.5, lt=1)
     # ...and on each live-style set the version's own `auto` answers (its band thresholds,
     # replayed by calibrate_bands) must be right at least this often once there are
     # `auto_floor_rows` of them: a model confidently wrong on live tickets never goes to production.

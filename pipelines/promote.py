@@ -5,19 +5,27 @@ measured on the same test split (its sha256 is a tag of every run): numbers from
 say nothing about which model is better. It also refuses a candidate whose accuracy on the
 hand-written live-style set falls well below production's: the stripped test split cannot see a
 model (or an export, such as a coarser int8 quantisation) that fails tickets as people write them.
-And it refuses a candidate whose own `auto` answers on a live-style set are right less often than
-`registry.auto_accuracy_floor`: a support team routes those tickets without looking, so a model
-that is confidently wrong there is worse than the production one. With no production version to
-keep, the candidate is promoted with its band withdrawn (`contract.bands.TAG_WITHDRAWN`): it
-answers, and every answer goes to review.
+The live comparison is paired and judged as evidence: on the tickets both versions answered
+(`reports/live_answers.json` of each run), the candidate is refused only when a bootstrap over
+those tickets puts its drop beyond `max_live_drop` with probability `live_drop_evidence`, so a
+retrain that differs from production by chance on a few tickets neither fails nor passes on
+them alone. And it refuses a candidate whose own `auto` answers on a live-style set are right
+less often than `registry.auto_accuracy_floor`: a support team routes those tickets without
+looking, so a model that is confidently wrong there is worse than the production one. With no
+production version to keep, the candidate is promoted with its band withdrawn
+(`contract.bands.TAG_WITHDRAWN`): it answers, and every answer goes to review.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
+import numpy as np
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
@@ -31,6 +39,9 @@ PRODUCTION = "production"
 STAGING = "staging"
 # Live-style sets the gate guards: the development set (data/live) and the held-out one.
 LIVE_SETS = ("live", "live_holdout")
+# Per live-style set, each ticket (a hash of its text and label) -> 1 right / 0 wrong.
+LIVE_ANSWERS = "reports/live_answers.json"
+RESAMPLES = 4000
 
 
 @dataclass
@@ -54,6 +65,41 @@ class RunFacts:
     split: str | None
     live_accuracy: dict[str, float | None]
     auto: dict[str, tuple[int, float | None]]  # per live set: auto rows, their accuracy
+    answers: dict[str, dict[str, int]] | None  # per live set, per ticket: right or wrong
+
+
+@dataclass
+class PairedDrop:
+    rows: int  # tickets both versions answered
+    drop: float  # production's accuracy minus the candidate's, on those tickets
+    beyond: float  # bootstrap probability that the drop exceeds the tolerance
+
+
+def paired_drop(
+    candidate: dict[str, int], production: dict[str, int], tolerance: float, seed: int = 0
+) -> PairedDrop | None:
+    """How much worse the candidate is on the tickets both answered, and how sure that is.
+
+    Pairing removes the ticket sample from the comparison (both versions face the same hard
+    tickets); resampling the tickets says how far the drop could move with other tickets like
+    them. None when they share no ticket (the live set was rewritten in between)."""
+    shared = sorted(candidate.keys() & production.keys())
+    if not shared:
+        return None
+    diff = np.array([production[k] - candidate[k] for k in shared], dtype=float)
+    rng = np.random.default_rng(seed)
+    drops = diff[rng.integers(0, len(diff), size=(RESAMPLES, len(diff)))].mean(axis=1)
+    return PairedDrop(len(shared), float(diff.mean()), float((drops > tolerance).mean()))
+
+
+def _live_answers(client: MlflowClient, run_id: str) -> dict[str, dict[str, int]] | None:
+    """None for a run logged before per-ticket answers were (its guard is the point rule)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            path = client.download_artifacts(run_id, LIVE_ANSWERS, tmp)
+        except (MlflowException, OSError):
+            return None
+        return json.loads(Path(path).read_text())
 
 
 def _run_facts(client: MlflowClient, name: str, version: str) -> RunFacts:
@@ -74,7 +120,37 @@ def _run_facts(client: MlflowClient, name: str, version: str) -> RunFacts:
             )
             for name in LIVE_SETS
         },
+        _live_answers(client, mv.run_id),
     )
+
+
+def _live_drop_failure(
+    live: str, candidate: RunFacts, production: RunFacts, gate: RegistryParams
+) -> str | None:
+    """Why the candidate is too much worse than production on a live set, or None."""
+    mine, theirs = candidate.live_accuracy[live], production.live_accuracy[live]
+    if mine is None or theirs is None:  # registered before this live set existed: not judged
+        return None
+    tolerance = gate.max_live_drop
+    paired = None
+    if candidate.answers is not None and production.answers is not None:
+        paired = paired_drop(
+            candidate.answers.get(live, {}), production.answers.get(live, {}), tolerance
+        )
+    if paired is None:
+        if mine < theirs - tolerance:
+            return (
+                f"{live} accuracy {mine:.4f} is more than {tolerance} below "
+                f"production's ({theirs:.4f})"
+            )
+        return None
+    if paired.beyond >= gate.live_drop_evidence:
+        return (
+            f"{live} accuracy {paired.drop:.4f} lower than production's on the {paired.rows} "
+            f"tickets both answered, beyond {tolerance} with probability {paired.beyond:.2f} "
+            f"(>= {gate.live_drop_evidence})"
+        )
+    return None
 
 
 def _band_floor_failure(facts: RunFacts, gate: RegistryParams) -> str | None:
@@ -98,7 +174,7 @@ def promote(
 ) -> Decision:
     """Give `version` the production alias if it is at least as good as the current one."""
     gate = gate or RegistryParams()
-    min_improvement, max_live_drop = gate.min_improvement, gate.max_live_drop
+    min_improvement = gate.min_improvement
     version = str(version)
     current = _alias_version(client, name, PRODUCTION)
     if current == version:
@@ -127,20 +203,11 @@ def promote(
                 version,
                 current,
             )
-        # A version registered before a live-style set existed has no figure for it: not judged.
         for live in LIVE_SETS:
-            candidate, production = facts.live_accuracy[live], prod.live_accuracy[live]
-            if (
-                candidate is not None
-                and production is not None
-                and candidate < production - max_live_drop
-            ):
+            worse = _live_drop_failure(live, facts, prod, gate)
+            if worse is not None:
                 return Decision(
-                    False,
-                    f"v{version} {live} accuracy {candidate:.4f} is more than "
-                    f"{max_live_drop} below production v{current} ({production:.4f})",
-                    version,
-                    current,
+                    False, f"v{version} refused against v{current}: {worse}", version, current
                 )
     client.set_registered_model_alias(name, PRODUCTION, version)
     if current is not None:

@@ -6,6 +6,7 @@ server (`MLFLOW_TRACKING_URI`, default the local server that `make mlflow` start
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -13,13 +14,15 @@ import time
 from pathlib import Path
 
 import mlflow
+import numpy as np
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
 from contract.bands import BandPolicy
 from pipelines.cli import StageError, run
+from pipelines.evaluate import read_live
 from pipelines.params import Params, PipelineSettings
-from pipelines.promote import LIVE_SETS, STAGING, Decision, promote
+from pipelines.promote import LIVE_ANSWERS, LIVE_SETS, STAGING, Decision, promote
 from pipelines.tracking import connect
 
 log = logging.getLogger("pipelines.register")
@@ -50,6 +53,30 @@ def flat_metrics(report: dict) -> dict[str, float]:
     return metrics
 
 
+def ticket_key(text: str, label: str) -> str:
+    """A live-style ticket's identity across runs: a relabelled or rewritten ticket is another."""
+    return hashlib.sha256(f"{label}\n{text}".encode()).hexdigest()[:16]
+
+
+def live_answers(metrics_dir: Path, kind: str, live_paths: dict[str, Path]) -> dict:
+    """Per live-style set, per ticket: 1 when this model's answer was right (the evaluate
+    stage's probabilities, in the set's row order). The gate pairs them with production's."""
+    out: dict[str, dict[str, int]] = {}
+    for name, path in live_paths.items():
+        probs = metrics_dir / f"{kind}_{name}_probs.npz"
+        if not probs.is_file() or not path.is_file():
+            continue
+        data, frame = np.load(probs), read_live(path)
+        if frame["label"].tolist() != data["truth"].tolist():
+            raise StageError(f"{probs} does not match {path}: run the evaluate stage again")
+        right = data["labels"][data["probs"].argmax(axis=1)] == data["truth"]
+        out[name] = {
+            ticket_key(text, label): int(ok)
+            for text, label, ok in zip(frame["text"], frame["label"], right, strict=True)
+        }
+    return out
+
+
 def log_and_register(
     client: MlflowClient,
     kind: str,
@@ -59,8 +86,10 @@ def log_and_register(
     splits_dir: Path,
     params: Params,
     version_tags: dict[str, str] | None = None,
+    live_paths: dict[str, Path] | None = None,
 ) -> str:
-    """One run per model: params, test metrics, reports and the MLflow model; then a version."""
+    """One run per model: params, test metrics, reports, per-ticket live answers (`live_paths`:
+    the live-style sets evaluate scored) and the MLflow model; then a version."""
     report_path = metrics_dir / f"{kind}.json"
     if not report_path.is_file():
         raise StageError(f"{report_path}: missing; run the evaluate stage first")
@@ -86,6 +115,8 @@ def log_and_register(
             mlflow.log_artifact(str(metrics_dir / f"{kind}{suffix}"), artifact_path="reports")
         if version_tags:
             mlflow.log_dict(version_tags, "reports/version_tags.json")
+        if live_paths:
+            mlflow.log_dict(live_answers(metrics_dir, kind, live_paths), LIVE_ANSWERS)
         mlflow.log_artifacts(str(model_dir), artifact_path="model")
         source = f"{active.info.artifact_uri}/model"
         run_id = active.info.run_id
@@ -171,6 +202,7 @@ def register_all(settings: PipelineSettings, params: Params) -> dict[str, Decisi
                 **(router_tags(settings.metrics_dir) if kind == "svm" else {}),
                 **band_tags(settings.metrics_dir, kind),
             },
+            dict(zip(LIVE_SETS, (settings.live_path, settings.live_holdout_path), strict=True)),
         )
         decisions[kind] = promote(client, name, version, params.registry)
         log.info("%s: %s", name, decisions[kind].reason)

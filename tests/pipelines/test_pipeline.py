@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import mlflow
+import numpy as np
 import pytest
 from mlflow import MlflowClient
 
 from contract.bands import REVIEW, TAG_WITHDRAWN, BandPolicy, decide
 from pipelines.calibrate_bands import lower_bound
 from pipelines.params import load_params
-from pipelines.promote import PRODUCTION, STAGING, promote, rollback
+from pipelines.promote import LIVE_ANSWERS, PRODUCTION, STAGING, promote, rollback
 from pipelines.register import log_and_register
 from pipelines.train_svm import train as train_svm
 from tests.conftest import pipeline_env, run_stage
@@ -148,6 +150,50 @@ def test_quality_gate_refuses_a_candidate_that_fails_live_tickets(
     assert not decision.promoted
     assert f"{live} accuracy" in decision.reason
     assert client.get_model_version_by_alias(name, PRODUCTION).version == before
+
+
+LIVE_PATHS = {
+    "live": Path("data/live/live_tickets.csv"),
+    "live_holdout": Path("data/live_holdout/holdout_tickets.csv"),
+}
+
+
+@pytest.mark.parametrize("answers", ["same", "rotated"])
+def test_live_guard_judges_the_tickets_both_versions_answered(
+    trained, tiny_params_file, client, answers: str
+):
+    """With per-ticket answers logged for both versions (as the register stage logs them), the
+    live guard compares them ticket by ticket: a candidate with production's answers passes
+    even when its report's live figure reads 0.2 lower; one whose live answers are moved to
+    another category (all the right ones lost) is refused on the paired evidence."""
+    name = "callcenter-svm"
+    before = client.get_model_version_by_alias(name, PRODUCTION).version
+    prod_run = client.get_run(client.get_model_version(name, before).run_id)
+    logged = {a.path for a in client.list_artifacts(prod_run.info.run_id, "reports")}
+    assert LIVE_ANSWERS in logged, "the register stage logs each version's live answers"
+    metrics = trained / f"paired-{answers}" / "metrics"
+    shutil.copytree(trained / "metrics", metrics)
+    report = json.loads((metrics / "svm.json").read_text())
+    report["accuracy"] = prod_run.data.metrics["test_accuracy"] + 0.01
+    report["live"]["accuracy"] = prod_run.data.metrics["live_accuracy"] - 0.2
+    (metrics / "svm.json").write_text(json.dumps(report))
+    if answers == "rotated":
+        probs = dict(np.load(metrics / "svm_live_probs.npz"))
+        probs["probs"] = np.roll(probs["probs"], 1, axis=1)  # every argmax moves one label on
+        np.savez(metrics / "svm_live_probs.npz", **probs)
+    params = load_params(tiny_params_file)
+    model = trained / "models" / "svm"
+    version = log_and_register(
+        client, "svm", name, model, metrics, trained / "splits", params, None, LIVE_PATHS
+    )
+    decision = promote(client, name, version, params.registry)
+    if answers == "same":
+        assert decision.promoted, decision.reason
+        rollback(client, name, before)
+    else:
+        assert not decision.promoted
+        assert "live accuracy" in decision.reason and "tickets both answered" in decision.reason
+        assert client.get_model_version_by_alias(name, PRODUCTION).version == before
 
 
 def _register_with_a_bad_band(trained, client, name: str, rows: int, better_by: float) -> str:
