@@ -94,12 +94,11 @@ def paired_drop(
 
 def _live_answers(client: MlflowClient, run_id: str) -> dict[str, dict[str, int]] | None:
     """None for a run logged before per-ticket answers were (its guard is the point rule)."""
+    logged = {a.path for a in client.list_artifacts(run_id, str(Path(LIVE_ANSWERS).parent))}
+    if LIVE_ANSWERS not in logged:
+        return None
     with tempfile.TemporaryDirectory() as tmp:
-        try:
-            path = client.download_artifacts(run_id, LIVE_ANSWERS, tmp)
-        except (MlflowException, OSError):
-            return None
-        return json.loads(Path(path).read_text())
+        return json.loads(Path(client.download_artifacts(run_id, LIVE_ANSWERS, tmp)).read_text())
 
 
 def _run_facts(client: MlflowClient, name: str, version: str) -> RunFacts:
