@@ -13,7 +13,7 @@ export MLFLOW_TRACKING_URI ?= http://127.0.0.1:$(MLFLOW_PORT)
 
 -include mk/*.mk
 
-.PHONY: help setup test lint fmt data train train-quick feedback mlflow prometheus-bin up down status logs demo bench clean
+.PHONY: help setup test test-fast lint fmt data train train-quick feedback mlflow prometheus-bin up down status logs demo bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -41,6 +41,9 @@ fmt: setup ## apply ruff fixes and formatting
 
 test: setup lint prometheus-bin ## run the whole test suite (starts its own servers on free ports; promtool checks the alert rules)
 	$(BIN)/pytest
+
+test-fast: setup ## the tests that train nothing and start no server (tests/conftest.py marks the rest slow): under a minute
+	$(BIN)/pytest -m "not slow" -q
 
 data: setup ## put the data set at data/raw/tickets.csv (full file if present, else the sample)
 	$(BIN)/python -m pipelines.fetch

@@ -28,6 +28,24 @@ os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+# Fixtures that train models or start real servers: a test that needs any of them, directly or
+# through another fixture, is `slow` (make test-fast leaves it out; make test runs it).
+SLOW_FIXTURES = {
+    "mlflow_server",
+    "trained",
+    "svm_server",
+    "transformer_server",
+    "postgres_server",
+    "stack_env",
+    "cluster",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture(scope="session")
 def mlflow_server(tmp_path_factory) -> Iterator[str]:

@@ -22,7 +22,10 @@ AUTH = {"authorization": "Bearer k1"}
 LABELS = ["Access", "Hardware", "Storage"]
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(
+    scope="module",
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)],  # a server starts
+)
 def store_url(request, tmp_path_factory) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path_factory.mktemp('sqlite')}/review.db"

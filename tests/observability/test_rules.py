@@ -15,6 +15,8 @@ import yaml
 
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.slow  # promtool runs every alert's unit tests: about 20 s
+
 RULES = ROOT / "charts" / "callcenterai" / "rules" / "callcenterai.yaml"
 A = "callcenter_agent_"
 SHARE = 'callcenter_predictor_training_share{model_name="callcenter-svm",category='

@@ -8,7 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow  # `dvc repro` trains on the sample, twice
 
 
 def dvc(cwd: Path, *args: str) -> str:

@@ -211,6 +211,7 @@ def test_a_huge_body_is_refused_before_it_is_read(server):
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
 
 
+@pytest.mark.slow  # starts a predictor process
 def test_not_ready_model_answers_503_and_server_stays_up(tmp_path):
     server = predictor("svm", str(tmp_path / "nowhere"), tmp_path)
     server.start(wait=False)
