@@ -23,6 +23,10 @@ REVIEW = "review"
 TAG_CONFIDENCE = "band.confidence"
 TAG_FAMILIARITY = "band.familiarity"
 TAG_WITHDRAWN = "band.withdrawn"  # why the gate withdrew the band; no answer of it is `auto`
+# A confidence no answer reaches (probabilities are at most 1): a version whose calibration
+# found no pair that meets the accuracy targets on evidence carries it, with a familiarity
+# threshold that still marks tickets unlike its training (pipelines.calibrate_bands).
+NO_BAND = 1.01
 
 
 @dataclass(frozen=True)
@@ -34,11 +38,17 @@ class BandPolicy:
 
     @classmethod
     def from_tags(cls, tags: dict[str, str], source: str) -> BandPolicy | None:
-        if tags.get(TAG_WITHDRAWN):
-            return cls(1.01, 1.01, source, tags[TAG_WITHDRAWN])
+        if tags.get(TAG_WITHDRAWN):  # its familiarity threshold still marks unfamiliar tickets
+            familiarity = float(tags.get(TAG_FAMILIARITY, NO_BAND))
+            return cls(NO_BAND, familiarity, source, tags[TAG_WITHDRAWN])
         if TAG_CONFIDENCE not in tags or TAG_FAMILIARITY not in tags:
             return None
         return cls(float(tags[TAG_CONFIDENCE]), float(tags[TAG_FAMILIARITY]), source)
+
+    @property
+    def earned(self) -> bool:
+        """Whether any answer can reach these thresholds."""
+        return self.confidence <= 1.0
 
     def tags(self) -> dict[str, str]:
         return {
@@ -69,12 +79,6 @@ def decide(
     """The band of one answer; the first failed condition is the reason given."""
     if policy is None:
         return Verdict(REVIEW, "uncalibrated", f"no calibrated band for this {model} version")
-    if policy.withdrawn:
-        return Verdict(
-            REVIEW,
-            "uncalibrated",
-            f"the quality gate withdrew this {model} version's auto band: {policy.withdrawn}",
-        )
     if familiarity is None:
         return Verdict(REVIEW, "unfamiliar", f"the {model} reported no familiarity")
     if familiarity < policy.familiarity:
@@ -83,6 +87,21 @@ def decide(
             "unfamiliar",
             f"unlike the {model}'s training tickets (familiarity {_shown(familiarity)} < "
             f"{_shown(policy.familiarity)})",
+        )
+    # After the familiarity check, not instead of it: `unfamiliar` feeds the out-of-distribution
+    # share and its alert, for versions without a band too.
+    if policy.withdrawn:
+        return Verdict(
+            REVIEW,
+            "uncalibrated",
+            f"the quality gate withdrew this {model} version's auto band: {policy.withdrawn}",
+        )
+    if not policy.earned:
+        return Verdict(
+            REVIEW,
+            "uncalibrated",
+            f"this {model} version earned no auto band: no thresholds met the accuracy targets "
+            "on its evidence sets",
         )
     if confidence < policy.confidence:
         return Verdict(

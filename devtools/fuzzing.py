@@ -26,6 +26,14 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+# A predictor's routes that our model code answers (KServe's document also lists routes KServe
+# itself declines, such as model versions: 501).
+PREDICTOR_OPERATIONS = (
+    "POST /v2/models/{model_name}/infer",
+    "POST /v1/models/{model_name}:predict",
+    "GET /v2/models/{model_name}",
+    "GET /v2/models/{model_name}/ready",
+)
 CHECKS = [
     not_a_server_error,
     status_code_conformance,

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import beta
 
-from contract.bands import BandPolicy
+from contract.bands import NO_BAND, BandPolicy
 from contract.routing import blend, escalates
 from pipelines.calibrate_router import forced_rows, load_npz, system_correct
 from pipelines.cli import StageError, run
@@ -37,6 +37,7 @@ log = logging.getLogger("pipelines.calibrate_bands")
 KINDS = ("svm", "transformer")
 CONFIDENCES = np.round(np.arange(0.30, 1.0, 0.01), 2)
 FAMILIARITY_PERCENTILES = (0, 1, 2, 5, 10, 15, 20, 25, 30, 40, 50, 60)
+OOD_PERCENTILE = 5  # a model without a band: "unfamiliar" below this validation percentile
 
 
 @dataclass
@@ -129,7 +130,7 @@ def choose(
     set a pair has shown nothing and is not kept."""
     mine = val.answered_by == kind
     if not mine.any():
-        return BandPolicy(1.01, 1.01, "nothing to calibrate on"), {}
+        return BandPolicy(NO_BAND, NO_BAND, "nothing to calibrate on"), {}
     evidence = {"live": (live, p.live_target_accuracy)}
     if not val_in_sample:
         evidence["val"] = (val, p.target_accuracy)
@@ -159,7 +160,11 @@ def choose(
         why = "no threshold meets the targets"
         if val_in_sample:
             why += " on the live set (the fit saw the validation split)"
-        return BandPolicy(1.01, 1.01, why), {"evidence": sorted(evidence)}
+        # Its answers still say when a ticket is unlike what it knows (the out-of-distribution
+        # share reads `unfamiliar`): below the familiarity of all but OOD_PERCENTILE% of the
+        # validation tickets it answers.
+        ood = round(float(np.percentile(val.familiarity[mine], OOD_PERCENTILE)), 4)
+        return BandPolicy(NO_BAND, ood, why), {"evidence": sorted(evidence), "familiarity": ood}
     _, familiarity, confidence, figures = best
     chosen = {"evidence": sorted(evidence)}
     for name, (share, accuracy, bound) in figures.items():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from contract.bands import AUTO, REVIEW, TAG_WITHDRAWN, BandPolicy, decide
+from contract.bands import AUTO, NO_BAND, REVIEW, TAG_WITHDRAWN, BandPolicy, decide
 from contract.familiarity import Scores, knn_familiarity, vocabulary_coverage
 
 
@@ -60,6 +60,10 @@ POLICY = BandPolicy(confidence=0.8, familiarity=0.5, source="t")
         (0.99, None, POLICY, False, REVIEW, "unfamiliar"),
         # An unfamiliar ticket stays in review however confident the model is.
         (1.0, 0.1, POLICY, False, REVIEW, "unfamiliar"),
+        # A version that earned no band: review; `unfamiliar` only below its familiarity
+        # threshold (the out-of-distribution share and its alert read that reason).
+        (1.0, 0.2, BandPolicy(NO_BAND, 0.5), False, REVIEW, "unfamiliar"),
+        (1.0, 0.9, BandPolicy(NO_BAND, 0.5), False, REVIEW, "uncalibrated"),
     ],
 )
 def test_band_rule(confidence, familiarity, policy, disagree, band, code):
@@ -83,6 +87,8 @@ def test_a_withdrawn_band_sends_every_answer_to_review():
     verdict = decide(1.0, 1.0, policy, "svm")
     assert (verdict.band, verdict.code) == (REVIEW, "uncalibrated")
     assert "withdrew" in verdict.detail and "live_holdout" in verdict.detail
+    # Its familiarity threshold still says which tickets are unlike its training.
+    assert decide(1.0, 0.3, policy, "svm").code == "unfamiliar"
 
 
 def test_reasons_never_show_a_value_equal_to_the_threshold_it_missed():

@@ -9,14 +9,8 @@ from __future__ import annotations
 
 from schemathesis.checks import not_a_server_error
 
+from devtools.fuzzing import PREDICTOR_OPERATIONS as OURS
 from devtools.fuzzing import fuzz, table
-
-OURS = (
-    "POST /v2/models/{model_name}/infer",
-    "POST /v1/models/{model_name}:predict",
-    "GET /v2/models/{model_name}",
-    "GET /v2/models/{model_name}/ready",
-)
 
 
 def test_fuzzed_predictor_never_fails_on_the_server_side(svm_server):
