@@ -27,6 +27,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pandas as pd
+from mlflow import MlflowClient
 
 from devtools.harness import ROOT, agent, machine, predictor
 
@@ -153,6 +154,36 @@ def plot(results: dict, path: Path) -> None:
     plt.close(fig)
 
 
+def test_split_figures(dirs: dict[str, str], registry: str | None) -> dict:
+    """The test-split accuracy of the versions that answered: from their registry runs when
+    they came from the registry (a quick version's are not the committed metrics/), else
+    metrics/. The router's replay (bench/results/router.json, on metrics/) only when both
+    models are the ones metrics/ describes."""
+    committed = {}
+    for kind in ("svm", "transformer"):
+        path = ROOT / "metrics" / f"{kind}.json"
+        if path.is_file():
+            committed[kind] = json.loads(path.read_text())["accuracy"]
+    figures = {}
+    client = MlflowClient(registry) if registry else None
+    for kind, uri in dirs.items():
+        if client is not None and uri.startswith("models:/"):
+            ref = uri.removeprefix("models:/")
+            if "@" in ref:  # models:/NAME@ALIAS
+                version = client.get_model_version_by_alias(*ref.split("@", 1))
+            else:  # models:/NAME/VERSION
+                version = client.get_model_version(*ref.rsplit("/", 1))
+            figures[kind] = client.get_run(version.run_id).data.metrics.get("test_accuracy")
+            figures[f"{kind}_version"] = version.version
+        else:
+            figures[kind] = committed.get(kind)
+    router = RESULTS / "router.json"
+    same = all(figures.get(k) == committed.get(k) for k in ("svm", "transformer"))
+    if router.is_file() and same:
+        figures["router"] = json.loads(router.read_text())["calibrated"]["accuracy"]
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--svm-dir", default=None, help="default: registry production or models/")
@@ -190,14 +221,7 @@ def main() -> None:
         for server in (front, svm, transformer):
             if server is not None:
                 server.stop()
-    test_split = {}
-    for kind in ("svm", "transformer"):
-        path = ROOT / "metrics" / f"{kind}.json"
-        if path.is_file():
-            test_split[kind] = json.loads(path.read_text())["accuracy"]
-    router = RESULTS / "router.json"
-    if router.is_file():
-        test_split["router"] = json.loads(router.read_text())["calibrated"]["accuracy"]
+    test_split = test_split_figures(dirs, registry)
     print(
         f"{'set':12} {'lang':4} {'accuracy (95% CI)':>22} {'auto share':>11} {'auto accuracy':>14}"
     )
