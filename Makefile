@@ -91,6 +91,7 @@ bench: setup ## run every benchmark on the trained models (tables + bench/result
 	$(BIN)/python -m bench.pii
 	$(BIN)/python -m bench.router
 	$(BIN)/python -m bench.review
+	$(BIN)/python -m bench.prior
 	$(BIN)/python -m bench.predictors
 	$(BIN)/python -m bench.agent
 	$(BIN)/python -m bench.agent --think-ms 10 --concurrency 1 --out bench/results/agent-paced.json
