@@ -9,9 +9,10 @@ them the Bayes answer divides the probabilities by the training prior (a logit a
 `p / prior**alpha`, renormalised). This replays that on the evaluate stage's saved probabilities
 of the served models, for several alphas, on the test split (the training mix), the development
 live set (where an alpha would be chosen) and the held-out one (reported only), per language,
-applied to every ticket or only to non-English ones. Nothing here changes what the agent does:
-whether to adjust depends on the mix of the traffic a desk really gets, which these sets do not
-show. Writes JSON and prints a table.
+applied to every ticket or only to non-English ones; and with the mix estimated from the answers
+themselves, without labels (EM, Saerens et al. 2002), as a desk could from its unlabelled
+traffic. Nothing here changes what the agent does: whether to adjust depends on the mix of the
+traffic a desk really gets, which these sets do not show. Writes JSON and prints a table.
 """
 
 from __future__ import annotations
@@ -35,18 +36,39 @@ def adjusted(probs: np.ndarray, prior: np.ndarray, alpha: float) -> np.ndarray:
     return scaled / scaled.sum(axis=1, keepdims=True)
 
 
-def scores(data, prior: np.ndarray, alpha: float, non_english_only: bool) -> dict:
+def em_prior(probs: np.ndarray, prior: np.ndarray, iterations: int = 500) -> np.ndarray:
+    """The class mix of unlabelled tickets that makes the adjusted answers consistent with it."""
+    mix = prior.copy()
+    for _ in range(iterations):
+        posterior = probs * mix / prior
+        posterior /= posterior.sum(axis=1, keepdims=True)
+        new = posterior.mean(axis=0)
+        if np.abs(new - mix).max() < 1e-7:
+            break
+        mix = new
+    return mix
+
+
+def scores(data, prior: np.ndarray, alpha: float | str, non_english_only: bool) -> dict:
     probs = data["probs"]
     languages = data["languages"] if "languages" in data.files else np.full(len(probs), "en")
-    shifted = adjusted(probs, prior, alpha)
+    out: dict = {}
+    if alpha == "em":  # estimated on the tickets it applies to, labels unseen
+        target = languages != "en" if non_english_only else np.ones(len(probs), dtype=bool)
+        mix = em_prior(probs[target], prior) if target.any() else prior
+        out["estimated_mix"] = {
+            str(label): round(float(m), 4) for label, m in zip(data["labels"], mix, strict=True)
+        }
+        shifted = probs * mix / prior
+        shifted /= shifted.sum(axis=1, keepdims=True)
+    else:
+        shifted = adjusted(probs, prior, alpha)
     if non_english_only:
         shifted = np.where((languages != "en")[:, None], shifted, probs)
     answers = data["labels"][shifted.argmax(axis=1)]
     right = answers == data["truth"]
-    out = {
-        "accuracy": round(float(right.mean()), 4),
-        "hardware_share": round(float((answers == "Hardware").mean()), 4),
-    }
+    out["accuracy"] = round(float(right.mean()), 4)
+    out["hardware_share"] = round(float((answers == "Hardware").mean()), 4)
     for lang in LANGS:
         mask = languages == lang
         if mask.any() and not mask.all():
@@ -67,7 +89,7 @@ def main() -> None:
         for name in SETS:
             data = np.load(args.metrics_dir / f"{kind}_{name}_probs.npz")
             prior = np.array([mix[label] for label in data["labels"]])
-            for alpha in ALPHAS:
+            for alpha in (*ALPHAS, "em"):
                 for non_english_only in (False, True):
                     if alpha == 0 and non_english_only:
                         continue
