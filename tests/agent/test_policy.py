@@ -13,8 +13,10 @@ from mlflow import MlflowClient
 
 from agent.policy import BLEND_TAG, TAG, PolicySource
 from agent.settings import AgentSettings
+from contract.bands import TAG_CONFIDENCE, TAG_FAMILIARITY
 
 MODEL = "callcenter-svm-policy-test"
+NO_ARTEFACT = "s3://callcenterai-test/no-artefact"  # tags are all the agent reads
 
 
 @pytest.fixture(scope="module")
@@ -23,30 +25,40 @@ def versions(mlflow_server) -> dict[str, str]:
     client = MlflowClient(mlflow_server)
     client.create_registered_model(MODEL)
     out = {}
-    for case, blend in (("valid", "0.3"), ("out_of_range", "1.7"), ("not_a_number", "abc")):
+    cases = (("valid", "0.3"), ("out_of_range", "1.7"), ("not_a_number", "abc"))
+    for case, blend in cases:
         version = client.create_model_version(
             MODEL,
-            source="s3://callcenterai-test/no-artefact",
+            source=NO_ARTEFACT,
             tags={TAG: "0.42", BLEND_TAG: blend, "router.long_words": "120"},
         )
+        out[case] = version.version
+    bands = {
+        "band_valid": {TAG_CONFIDENCE: "0.9000", TAG_FAMILIARITY: "0.8000"},
+        "band_malformed": {TAG_CONFIDENCE: "high", TAG_FAMILIARITY: "0.8000"},
+        "band_none_earned": {TAG_CONFIDENCE: "1.0100", TAG_FAMILIARITY: "0.8603"},
+    }
+    for case, tags in bands.items():
+        version = client.create_model_version(MODEL, source=NO_ARTEFACT, tags=tags)
         out[case] = version.version
     return out
 
 
-async def settled_policy(settings: AgentSettings, version: str):
-    """Polls until the version's tags are fetched (the first call starts the fetch)."""
+async def settled(settings: AgentSettings, version: str):
+    """Polls until the version's tags are fetched (the first call starts the fetch); then its
+    routing policy, the default one and its band."""
     async with aiohttp.ClientSession() as http:
         source = PolicySource(settings, http)
         deadline = time.monotonic() + 30
         while source.tags_for(MODEL, version) is None:
             assert time.monotonic() < deadline, "tags never arrived"
             await asyncio.sleep(0.05)
-        return source.routing(MODEL, version), source.policy
+        return source.routing(MODEL, version), source.policy, source.band(MODEL, version)
 
 
 def test_a_version_is_routed_with_its_own_threshold_and_blend(mlflow_server, versions):
     settings = AgentSettings(mlflow_tracking_uri=mlflow_server, svm_threshold=0.6)
-    policy, _ = asyncio.run(settled_policy(settings, versions["valid"]))
+    policy, _, _ = asyncio.run(settled(settings, versions["valid"]))
     assert policy.svm_threshold == 0.42 and policy.blend_weight == 0.3
     assert policy.threshold_source == f"calibrated for {MODEL} v{versions['valid']}"
 
@@ -59,7 +71,21 @@ def test_a_malformed_blend_weight_falls_back_to_the_default_policy(
     (default threshold, no blend), and the error names the version."""
     settings = AgentSettings(mlflow_tracking_uri=mlflow_server, svm_threshold=0.6)
     with caplog.at_level(logging.ERROR, logger="agent.policy"):
-        policy, default = asyncio.run(settled_policy(settings, versions[case]))
+        policy, default, _ = asyncio.run(settled(settings, versions[case]))
     assert policy == default
     assert (policy.svm_threshold, policy.blend_weight) == (0.6, 0.0)
     assert f"malformed router tags on {MODEL} v{versions[case]}" in caplog.text
+
+
+def test_band_tags_as_the_agent_reads_them(mlflow_server, versions, caplog):
+    """A version's band thresholds; none when a tag cannot be read (every answer to review,
+    the error names the version); an unearned band keeps its familiarity threshold."""
+    settings = AgentSettings(mlflow_tracking_uri=mlflow_server)
+    *_, band = asyncio.run(settled(settings, versions["band_valid"]))
+    assert (band.confidence, band.familiarity, band.earned) == (0.9, 0.8, True)
+    with caplog.at_level(logging.ERROR, logger="agent.policy"):
+        *_, band = asyncio.run(settled(settings, versions["band_malformed"]))
+    assert band is None
+    assert f"malformed band tags on {MODEL} v{versions['band_malformed']}" in caplog.text
+    *_, band = asyncio.run(settled(settings, versions["band_none_earned"]))
+    assert (band.earned, band.familiarity) == (False, 0.8603)
