@@ -42,9 +42,10 @@ class BearerAuth:
     async def __call__(self, request: Request) -> None:
         header = request.headers.get("authorization", "")
         token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+        given = token.encode()
         matched = None
         for i, key in enumerate(self.keys):
-            if hmac.compare_digest(token.encode(), key):
+            if hmac.compare_digest(given, key):
                 matched = i
         if matched is None:
             raise HTTPException(

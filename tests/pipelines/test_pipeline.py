@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import mlflow
 import numpy as np
@@ -13,8 +12,8 @@ from mlflow import MlflowClient
 
 from contract.bands import REVIEW, TAG_WITHDRAWN, BandPolicy, decide
 from pipelines.calibrate_bands import lower_bound
-from pipelines.params import load_params
-from pipelines.promote import LIVE_ANSWERS, PRODUCTION, STAGING, promote, rollback
+from pipelines.params import PipelineSettings, load_params
+from pipelines.promote import LIVE_ANSWERS, LIVE_SETS, PRODUCTION, STAGING, promote, rollback
 from pipelines.register import log_and_register
 from pipelines.train_svm import train as train_svm
 from tests.conftest import pipeline_env, run_stage
@@ -152,10 +151,9 @@ def test_quality_gate_refuses_a_candidate_that_fails_live_tickets(
     assert client.get_model_version_by_alias(name, PRODUCTION).version == before
 
 
-LIVE_PATHS = {
-    "live": Path("data/live/live_tickets.csv"),
-    "live_holdout": Path("data/live_holdout/holdout_tickets.csv"),
-}
+# The live-style sets the register stage logs answers for (its settings' defaults).
+_DEFAULTS = PipelineSettings()
+LIVE_PATHS = dict(zip(LIVE_SETS, (_DEFAULTS.live_path, _DEFAULTS.live_holdout_path), strict=True))
 
 
 @pytest.mark.parametrize("answers", ["same", "rotated"])
