@@ -27,15 +27,4 @@ def blended(transformer: Answer, k: int, svm: Answer, j: int, weight: float) -> 
         float(blend(svm_probs[c], p, weight))
         for c, p in zip(transformer.classes, transformer.probabilities[k], strict=True)
     ]
-    best = max(range(len(probs)), key=probs.__getitem__)
-    return Answer(
-        labels=[transformer.classes[best]],
-        confidences=[probs[best]],
-        model=transformer.model,
-        version=transformer.version,
-        familiarities=(
-            [transformer.familiarities[k]] if transformer.familiarities is not None else None
-        ),
-        probabilities=[probs],
-        classes=list(transformer.classes),
-    )
+    return transformer.row(k, probs)

@@ -38,6 +38,25 @@ class Answer:
     classes: list[str] | None = None
     keywords: list[list[str]] | None = None  # the SVM's deciding terms (JSON list per ticket)
 
+    def row(self, k: int, probabilities: list[float]) -> Answer:
+        """Row k as a one-row answer of this version with new probabilities over its classes
+        (a blend, a desk's mix): the best of them is the label, and the keywords stay only if
+        they still explain it."""
+        classes = list(self.classes or [])
+        best = max(range(len(probabilities)), key=probabilities.__getitem__)
+        label = classes[best]
+        kept = self.keywords is not None and label == self.labels[k]
+        return Answer(
+            labels=[label],
+            confidences=[probabilities[best]],
+            model=self.model,
+            version=self.version,
+            familiarities=[self.familiarities[k]] if self.familiarities is not None else None,
+            probabilities=[probabilities],
+            classes=classes,
+            keywords=[self.keywords[k]] if kept else None,
+        )
+
 
 # What counts against the circuit breaker: the predictor's fault, not the input's.
 _TRANSIENT = (aiohttp.ClientError, TimeoutError, PredictorUnavailable)

@@ -90,3 +90,13 @@ REVIEW_QUEUE = Gauge(
     "callcenter_agent_review_queue",
     "Answers in the review band that wait for a person (updated on writes and reads).",
 )
+TRAFFIC_MIX = Gauge(
+    "callcenter_agent_traffic_mix",
+    "The desk's category mix estimated from reviewed answers (agent/traffic_mix.py); answers "
+    "are moved onto it once enough are reviewed (callcenter_agent_traffic_mix_reviews).",
+    ["category"],
+)
+TRAFFIC_MIX_REVIEWS = Gauge(
+    "callcenter_agent_traffic_mix_reviews",
+    "Review-band answers with a person's category that the traffic-mix estimate rests on.",
+)

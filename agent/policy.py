@@ -21,6 +21,7 @@ import aiohttp
 from agent.metrics import SVM_THRESHOLD, TRANSFORMER_BUDGET
 from agent.settings import AgentSettings
 from contract.bands import BandPolicy
+from contract.prior import TAG_PRIOR, parse_prior
 from contract.routing import Policy
 
 log = logging.getLogger("agent.policy")
@@ -108,6 +109,18 @@ class PolicySource:
             return BandPolicy.from_tags(tags, f"{model} v{version}")
         except ValueError:
             log.error("ignoring malformed band tags on %s v%s", model, version)
+            return None
+
+    def prior(self, model: str, version: str) -> dict[str, float] | None:
+        """The class mix the version was fit on (contract.prior); none for versions registered
+        before it was recorded, whose answers then stay as they are."""
+        tags = self.tags_for(model, version)
+        if tags is None or TAG_PRIOR not in tags:
+            return None
+        try:
+            return parse_prior(tags[TAG_PRIOR])
+        except ValueError:
+            log.error("ignoring malformed %s on %s v%s", TAG_PRIOR, model, version)
             return None
 
     async def _fetch(self, model: str, version: str) -> None:

@@ -23,6 +23,7 @@ from agent.recorder import Recorder
 from agent.service import Classifier
 from agent.settings import AgentSettings
 from agent.store import ReviewStore
+from agent.traffic_mix import TrafficMix
 
 log = logging.getLogger("agent")
 
@@ -34,6 +35,7 @@ class Runtime:
     clients: list[PredictorClient]  # what readiness asks
     store: ReviewStore | None = None
     recorder: Recorder | None = None
+    mix: TrafficMix | None = None  # the desk's category mix, with a store only
 
 
 def predictor_clients(
@@ -76,9 +78,17 @@ async def open_runtime(
     """Everything a running agent needs; `classifier` (with `clients`) replaces the predictors,
     PII, language detection and policy refresh it would otherwise build."""
     store, recorder = await _open_store(settings)
+    mix = None
+    if store is not None and settings.traffic_mix_min_reviews > 0:
+        mix = TrafficMix(
+            store,
+            settings.traffic_mix_min_reviews,
+            settings.traffic_mix_pseudo_count,
+            settings.traffic_mix_refresh_s,
+        )
     try:
         if classifier is not None:
-            yield Runtime(settings, classifier, list(clients or []), store, recorder)
+            yield Runtime(settings, classifier, list(clients or []), store, recorder, mix)
             return
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=200)) as http:
             svm, transformer = predictor_clients(settings, http)
@@ -88,17 +98,21 @@ async def open_runtime(
             scrubber = PiiScrubber(
                 ner=settings.pii_ner, employee_id_pattern=settings.pii_employee_id_pattern
             )
-            refresher = asyncio.create_task(policy.run())
+            tasks = [asyncio.create_task(policy.run())]
+            if mix is not None:
+                tasks.append(asyncio.create_task(mix.run()))
             try:
                 yield Runtime(
                     settings,
-                    Classifier(svm, transformer, scrubber, detector, policy),
+                    Classifier(svm, transformer, scrubber, detector, policy, mix),
                     [svm, transformer],
                     store,
                     recorder,
+                    mix,
                 )
             finally:
-                refresher.cancel()
+                for task in tasks:
+                    task.cancel()
     finally:
         if recorder is not None:  # answers already given are written before the store closes
             await recorder.drain()

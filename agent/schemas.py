@@ -120,6 +120,17 @@ class QueueOut(BaseModel):
     queue_length: int = Field(description="answers in the `review` band nobody has looked at")
 
 
+class TrafficMixOut(BaseModel):
+    active: bool = Field(description="whether answers are moved onto this mix now")
+    min_reviews: int = Field(description="reviewed review-band answers needed before it is used")
+    reviewed: int = Field(description="review-band answers with a person's category")
+    auto: int = Field(description="auto-band answers counted by their category")
+    mix: dict[str, float] = Field(
+        description="estimated share of each category in the stored traffic, before the "
+        "smoothing towards each version's training prior"
+    )
+
+
 class PurgeOut(BaseModel):
     deleted: int
     retention_days: float

@@ -22,6 +22,7 @@ from agent.metrics import (
 )
 from agent.pii import PiiScrubber
 from agent.policy import PolicySource
+from agent.traffic_mix import TrafficMix, reweighted
 from contract.bands import decide
 from contract.routing import (
     FORCED,
@@ -84,11 +85,13 @@ class Classifier:
         scrubber: PiiScrubber,
         detector: LanguageDetector,
         policy: PolicySource,
+        mix: TrafficMix | None = None,
     ) -> None:
         self.clients = {SVM: svm, TRANSFORMER: transformer}
         self.scrubber = scrubber
         self.detector = detector
         self.policy = policy
+        self.mix = mix
 
     async def classify(self, tickets: list[Ticket]) -> list[Result]:
         """Many tickets share one call per predictor: SVM first, then one call for escalations."""
@@ -168,6 +171,7 @@ class Classifier:
         for i, (answer, k) in enumerate(answers):
             if i in svm_seen and not routes[i].fallback and answer.model != svm_answer.model:
                 answers[i] = self._blend(answer, k, *svm_seen[i], routes[i])
+            answers[i] = self._on_desk_mix(*answers[i], routes[i])
         elapsed_ms = round(1000 * (time.perf_counter() - started), 2)
         return [
             self._result(answers[i], routes[i], prepared[i], elapsed_ms, svm_labels.get(i))
@@ -189,6 +193,22 @@ class Classifier:
             )
         )
         return mixed, 0
+
+    def _on_desk_mix(self, answer: Answer, k: int, route: Route):
+        """The answer moved from its version's training mix onto the desk's reviewed one;
+        as it is while too few tickets are reviewed or the version recorded no prior."""
+        active = self.mix.active if self.mix is not None else None
+        prior = self.policy.prior(answer.model, answer.version) if active else None
+        moved = reweighted(answer, k, prior, self.mix.mix_for(prior)) if prior else None
+        if moved is None:
+            return answer, k
+        route.reasons.append(
+            Reason(
+                "traffic_mix",
+                f"probabilities moved from the training mix to this desk's ({active.describe()})",
+            )
+        )
+        return moved, 0
 
     def redact(self, text: str) -> str:
         """Free text from a person (a reviewer's note), scrubbed like a ticket."""

@@ -83,6 +83,21 @@ class Stored:
     redacted_text: str
 
 
+@dataclass(frozen=True)
+class MixCounts:
+    """What the desk's category mix is estimated from (agent/traffic_mix.py).
+
+    `auto`: answers in the auto band by category (a reviewer's category where one checked it);
+    `review_total`: answers in the review band; `reviewed`: those a person answered, by the
+    person's category. People review the review band, not a sample of all traffic, so the two
+    bands are counted apart and the reviewed share stands for its whole band.
+    """
+
+    auto: dict[str, int]
+    review_total: int
+    reviewed: dict[str, int]
+
+
 class UnknownRequest(LookupError):
     """No stored answer has this request id (404)."""
 
@@ -220,6 +235,30 @@ class ReviewStore:
                 {**_answer(a), "label": f.category, "verdict": f.verdict}
                 for a, f in session.execute(query)
             ]
+
+    def mix_counts(self) -> MixCounts:
+        """Category counts per band over the stored answers (the retention bounds the window)."""
+        category = func.coalesce(FeedbackRow.category, AnswerRow.category)
+        auto = (
+            select(category, func.count())
+            .select_from(AnswerRow)
+            .outerjoin(FeedbackRow, FeedbackRow.request_id == AnswerRow.request_id)
+            .where(AnswerRow.band == "auto")
+            .group_by(category)
+        )
+        reviewed = (
+            select(FeedbackRow.category, func.count())
+            .join(AnswerRow, FeedbackRow.request_id == AnswerRow.request_id)
+            .where(AnswerRow.band == "review")
+            .group_by(FeedbackRow.category)
+        )
+        total = select(func.count()).select_from(AnswerRow).where(AnswerRow.band == "review")
+        with Session(self.engine) as session:
+            return MixCounts(
+                auto={c: n for c, n in session.execute(auto)},
+                review_total=int(session.scalar(total) or 0),
+                reviewed={c: n for c, n in session.execute(reviewed)},
+            )
 
     def purge(self, older_than_days: float) -> int:
         """Delete answers (and their feedback) older than the retention; returns how many."""

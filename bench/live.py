@@ -13,6 +13,13 @@ Starts both predictors and the agent. With MLFLOW_TRACKING_URI reachable (as in 
 predictors load `production` from the registry, so answers carry the version whose calibrated
 routing and band thresholds the agent applies; without it, model folders and the agent's
 defaults (every answer `review`). Writes bench/results/live.json and live.png.
+
+Then the desk's own category mix (agent/traffic_mix.py): a person reviews the development set's
+`review`-band answers with their true categories, the agent estimates the mix from its store (the
+default `CCAI_AGENT_TRAFFIC_MIX_MIN_REVIEWS`), and both sets are classified again. The held-out
+figure with it is still out of sample: only development labels were reviewed. The development
+one is in sample (its own labels set the mix). Both sets hold every category equally often, which
+is what the reviewed mix finds; a desk with another mix gets another correction.
 """
 
 from __future__ import annotations
@@ -83,9 +90,36 @@ def classify_all(client: httpx.Client, frame: pd.DataFrame) -> pd.DataFrame:
                 "band_reason": answer["route"]["reasons"][-1]["code"],
                 "decision": answer["route"]["decision"],
                 "model": answer["model"],
+                "request_id": answer["request_id"],
+                "moved": "traffic_mix" in [r["code"] for r in answer["route"]["reasons"]],
             }
         )
     return pd.DataFrame(rows)
+
+
+def review_band(client: httpx.Client, answers: pd.DataFrame, timeout_s: float = 60.0) -> int:
+    """A person gives every `review` answer its true category; returns how many."""
+    pending = answers[answers["band"] == "review"]
+    deadline = time.monotonic() + timeout_s
+    for row in pending.itertuples():
+        while True:  # answers are stored after the response: poll until this one is
+            body = {"request_id": row.request_id, "category": row.label}
+            response = client.post("/v1/feedback", json=body)
+            if response.status_code != 404 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        response.raise_for_status()
+    return len(pending)
+
+
+def wait_for_mix(client: httpx.Client, timeout_s: float = 30.0) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        state = client.get("/v1/traffic-mix").json()
+        if state["active"]:
+            return state
+        time.sleep(0.5)
+    return state
 
 
 def wait_for_registry_policy(client: httpx.Client, timeout_s: float = 30.0) -> None:
@@ -124,12 +158,14 @@ def plot(results: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.5), sharey=True)
     for ax, key, title in (
         (axes[0], "accuracy_bootstrap", "accuracy, all answers"),
         (axes[1], "auto_accuracy_bootstrap", "accuracy of `auto` answers"),
     ):
-        for offset, (name, data) in zip((-0.2, 0.2), results.items(), strict=False):
+        width = 0.8 / len(results)
+        for n, (name, data) in enumerate(results.items()):
+            offset = (n - (len(results) - 1) / 2) * width
             langs = ["en", "fr", "ar"]
             stats = [data[lang][key] or {"mean": 0, "low": 0, "high": 0} for lang in langs]
             x = np.arange(len(langs)) + offset
@@ -138,7 +174,7 @@ def plot(results: dict, path: Path) -> None:
                 [m - s["low"] for m, s in zip(mean, stats, strict=True)],
                 [s["high"] - m for m, s in zip(mean, stats, strict=True)],
             ]
-            ax.bar(x, mean, 0.4, yerr=err, capsize=3, label=name)
+            ax.bar(x, mean, width, yerr=err, capsize=3, label=name)
             if key == "auto_accuracy_bootstrap":
                 for xi, lang in zip(x, langs, strict=True):
                     ax.text(xi, 0.02, f"{data[lang]['auto_share']:.0%}", ha="center", fontsize=8)
@@ -147,7 +183,7 @@ def plot(results: dict, path: Path) -> None:
         ax.set_ylim(0, 1)
     axes[1].axhline(0.9, color="grey", linestyle="--", linewidth=1)
     axes[0].set_ylabel("accuracy (bootstrap mean, 95% interval)")
-    axes[0].legend()
+    axes[0].legend(fontsize=8)
     fig.suptitle("Live-style tickets through the agent (bar labels: share of answers in `auto`)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -205,8 +241,11 @@ def main() -> None:
     svm = predictor("svm", dirs["svm"], tmp, env=env)
     transformer = predictor("transformer", dirs["transformer"], tmp, env=env)
     extra = {"mlflow_tracking_uri": registry} if registry else {}
+    # A store for the review step; the mix is refreshed after each review and not on a timer
+    # here, so the held-out run sees the mix the reviews left.
+    extra.update(store_url=f"sqlite:///{tmp}/review.db", traffic_mix_refresh_s="86400")
     front = None
-    results, answers = {}, {}
+    results, answers, desk = {}, {}, {}
     try:
         svm.start()
         transformer.start()
@@ -214,16 +253,24 @@ def main() -> None:
         with httpx.Client(base_url=front.url, timeout=60) as client:
             if registry:
                 wait_for_registry_policy(client)
-            for name, path in SETS.items():
-                answers[name] = classify_all(client, pd.read_csv(path, keep_default_na=False))
+            frames = {name: pd.read_csv(path, keep_default_na=False) for name, path in SETS.items()}
+            for name, frame in frames.items():
+                answers[name] = classify_all(client, frame)
                 results[name] = report(answers[name], args.resamples)
+            desk["reviewed"] = review_band(client, answers["development"])
+            desk["state"] = wait_for_mix(client)
+            if desk["state"]["active"]:
+                for name in ("holdout", "development"):
+                    moved = classify_all(client, frames[name])
+                    results[f"{name} + desk mix"] = report(moved, args.resamples)
+                    results[f"{name} + desk mix"]["moved_answers"] = int(moved["moved"].sum())
     finally:
         for server in (front, svm, transformer):
             if server is not None:
                 server.stop()
     test_split = test_split_figures(dirs, registry)
     print(
-        f"{'set':12} {'lang':4} {'accuracy (95% CI)':>22} {'auto share':>11} {'auto accuracy':>14}"
+        f"{'set':24} {'lang':4} {'accuracy (95% CI)':>22} {'auto share':>11} {'auto accuracy':>14}"
     )
     for name, data in results.items():
         for lang in ("en", "fr", "ar", "all"):
@@ -231,9 +278,14 @@ def main() -> None:
             ci = row["accuracy_bootstrap"]
             auto_acc = "-" if row["auto_accuracy"] is None else f"{row['auto_accuracy']:.3f}"
             print(
-                f"{name:12} {lang:4} {row['accuracy']:>7.3f} ({ci['low']:.2f}-{ci['high']:.2f})"
+                f"{name:24} {lang:4} {row['accuracy']:>7.3f} ({ci['low']:.2f}-{ci['high']:.2f})"
                 f"{'':5} {row['auto_share']:>10.1%} {auto_acc:>14} ({row['auto']} answers)"
             )
+    state = desk["state"]
+    print(
+        f"desk mix: {desk['reviewed']} development answers reviewed, active {state['active']} "
+        f"(min {state['min_reviews']}): {state['mix']}"
+    )
     print(f"test split: {test_split}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
@@ -243,6 +295,7 @@ def main() -> None:
                 "models": dirs,
                 "sets": results,
                 "test_split": test_split,
+                "desk_mix": {"reviewed_development_answers": desk["reviewed"], **desk["state"]},
                 "resamples": args.resamples,
             },
             indent=2,

@@ -11,8 +11,11 @@ of the served models, for several alphas, on the test split (the training mix), 
 live set (where an alpha would be chosen) and the held-out one (reported only), per language,
 applied to every ticket or only to non-English ones; and with the mix estimated from the answers
 themselves, without labels (EM, Saerens et al. 2002), as a desk could from its unlabelled
-traffic. Nothing here changes what the agent does: whether to adjust depends on the mix of the
-traffic a desk really gets, which these sets do not show. Writes JSON and prints a table.
+traffic. Whether to adjust depends on the mix of the traffic a desk really gets, which these
+sets do not show: the agent takes it from reviewed tickets (agent/traffic_mix.py). The `desk`
+rows replay that rule (contract.prior) offline: the mix counted from the development set's
+labels, smoothed with a pseudo-count towards the training prior, applied to every ticket of
+each set, for several pseudo-counts. Writes JSON and prints a table.
 """
 
 from __future__ import annotations
@@ -24,9 +27,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from contract.prior import desk_mix, shifted
 from devtools.harness import ROOT, machine
 
 ALPHAS = (0.0, 0.5, 1.0, 1.5)
+PSEUDO_COUNTS = (0, 20, 50, 200)
 SETS = ("test", "live", "live_holdout")
 LANGS = ("en", "fr", "ar")
 
@@ -76,6 +81,21 @@ def scores(data, prior: np.ndarray, alpha: float | str, non_english_only: bool) 
     return out
 
 
+def desk_scores(data, prior: dict[str, float], mix: dict[str, float]) -> dict:
+    """Every ticket's answer under the desk's mix, as the agent computes it (contract.prior)."""
+    labels = [str(label) for label in data["labels"]]
+    moved = np.array([shifted(list(p), labels, prior, mix) for p in data["probs"]])
+    answers = data["labels"][moved.argmax(axis=1)]
+    right = answers == data["truth"]
+    out = {"accuracy": round(float(right.mean()), 4)}
+    out["hardware_share"] = round(float((answers == "Hardware").mean()), 4)
+    for lang in LANGS:
+        mask = data["languages"] == lang
+        if mask.any():
+            out[lang] = round(float(right[mask].mean()), 4)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--metrics-dir", type=Path, default=ROOT / "metrics")
@@ -102,11 +122,26 @@ def main() -> None:
                         f"{kind:12} {alpha:>5} {where:>11} {name:>13} "
                         f"{row['accuracy']:>8.4f}  {langs}"
                     )
+    reviewed = np.load(args.metrics_dir / "svm_live_probs.npz")["truth"]
+    counts = pd.Series(reviewed).value_counts().to_dict()
+    training = {str(k): float(v) for k, v in mix.items()}
+    desk_rows = []
+    print(f"{'model':12} {'pseudo':>6} {'set':>13} {'accuracy':>8}  en / fr / ar (desk mix)")
+    for kind in ("svm", "transformer"):
+        for name in ("live", "live_holdout"):
+            data = np.load(args.metrics_dir / f"{kind}_{name}_probs.npz")
+            for pseudo in PSEUDO_COUNTS:
+                row = {"model": kind, "pseudo_count": pseudo, "set": name}
+                row.update(desk_scores(data, training, desk_mix(counts, training, pseudo)))
+                desk_rows.append(row)
+                langs = " / ".join(f"{row[g]:.3f}" for g in LANGS)
+                print(f"{kind:12} {pseudo:>6} {name:>13} {row['accuracy']:>8.4f}  {langs}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     result = {
         "machine": machine(),
         "training_prior": {k: round(float(v), 4) for k, v in mix.items()},
         "rows": rows,
+        "desk": {"reviewed": "development live set labels", "rows": desk_rows},
     }
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"wrote {args.out}")

@@ -252,6 +252,14 @@ def model_quality() -> dict:
                 "percentunit",
             ),
             panel(
+                "Desk category mix (from reviewed answers; answers move onto it once in use)",
+                [
+                    q(f"max by (category) ({AGENT}traffic_mix)", "{{category}}"),
+                    q(f"max({AGENT}traffic_mix_reviews)", "reviewed answers behind it"),
+                ],
+                "percentunit",
+            ),
+            panel(
                 "PII entities replaced by type",
                 [q(f"sum by (type) (rate({AGENT}pii_entities_total[15m]))", "{{type}}")],
                 "ops",

@@ -15,10 +15,12 @@ from pathlib import Path
 
 import mlflow
 import numpy as np
+import pandas as pd
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
 from contract.bands import BandPolicy
+from contract.prior import TAG_PRIOR, prior_tag
 from pipelines.cli import StageError, run
 from pipelines.evaluate import read_live
 from pipelines.params import Params, PipelineSettings
@@ -165,6 +167,16 @@ def band_tags(metrics_dir: Path, kind: str) -> dict[str, str]:
     return BandPolicy(chosen["confidence"], chosen["familiarity"]).tags()
 
 
+def prior_tags(splits_dir: Path, splits: list[str], label_column: str) -> dict[str, str]:
+    """The class mix a version was fit on: the agent moves its answers from it onto a desk's
+    reviewed mix (contract.prior)."""
+    labels = pd.concat(
+        pd.read_csv(splits_dir / f"{split}.csv", usecols=[label_column])[label_column]
+        for split in splits
+    )
+    return {TAG_PRIOR: prior_tag(labels.value_counts().to_dict())}
+
+
 def band_metrics(metrics_dir: Path, kind: str) -> dict[str, float]:
     """How this model's own `auto` answers fared on each live set: the gate's band floor."""
     path = metrics_dir / "bands.json"
@@ -201,6 +213,11 @@ def register_all(settings: PipelineSettings, params: Params) -> dict[str, Decisi
                 PROFILE_TAG: params.profile or "full",
                 **(router_tags(settings.metrics_dir) if kind == "svm" else {}),
                 **band_tags(settings.metrics_dir, kind),
+                **prior_tags(
+                    settings.splits_dir,
+                    ["train"] if kind == "svm" else params.transformer.fit_splits,
+                    params.data.label_column,
+                ),
             },
             dict(zip(LIVE_SETS, (settings.live_path, settings.live_holdout_path), strict=True)),
         )

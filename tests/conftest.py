@@ -132,6 +132,22 @@ def svm_server(trained, tmp_path_factory) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="session")
+def registry_predictors(trained, mlflow_server, tmp_path_factory) -> Iterator[list[Server]]:
+    """Both predictors loading `production` from the registry, so answers carry its version
+    (and the agent applies that version's tags)."""
+    env = {"MLFLOW_TRACKING_URI": mlflow_server}
+    servers = [
+        predictor(
+            kind, f"models:/callcenter-{kind}@production", tmp_path_factory.mktemp(kind), env=env
+        )
+        for kind in ("svm", "transformer")
+    ]
+    yield [server.start() for server in servers]
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
 def transformer_server(trained, tmp_path_factory) -> Iterator[Server]:
     server = predictor(
         "transformer", str(trained / "models" / "transformer"), tmp_path_factory.mktemp("tr")

@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from agent.deps import RuntimeDep
 from agent.metrics import FEEDBACK, REVIEW_QUEUE
-from agent.schemas import PurgeOut, QueueOut, StoredOut, errors
+from agent.schemas import PurgeOut, QueueOut, StoredOut, TrafficMixOut, errors
 from agent.store import AlreadyReviewed, ReviewStore, UnknownCategory, UnknownRequest
 
 log = logging.getLogger("agent.review")
@@ -97,7 +97,33 @@ async def feedback(body: FeedbackIn, store: StoreDep, rt: RuntimeDep) -> dict:
         ) from None
     FEEDBACK.labels(out["model"], out["band"], out["feedback"]["verdict"]).inc()
     REVIEW_QUEUE.set(await call(store.queue_length))
+    if rt.mix is not None:  # a reviewer sees the mix their answer moved without waiting
+        await rt.mix.refresh()
     return out
+
+
+@router.get("/v1/traffic-mix", response_model=TrafficMixOut, responses=errors(401, 429, 503))
+async def traffic_mix(rt: RuntimeDep, store: StoreDep) -> dict:
+    """The desk's category mix as estimated from reviewed answers, and whether it is in use."""
+    if rt.mix is None:
+        raise HTTPException(503, "the traffic mix is off (CCAI_AGENT_TRAFFIC_MIX_MIN_REVIEWS=0)")
+    if rt.mix.estimate is None:
+        await rt.mix.refresh()
+    estimate = rt.mix.estimate
+    if estimate is None:  # the store was unreachable
+        raise HTTPException(
+            503, "the review store is unavailable; retry later", {"Retry-After": "5"}
+        )
+    total = sum(estimate.counts.values())
+    return {
+        "active": rt.mix.active is not None,
+        "min_reviews": rt.mix.min_reviews,
+        "reviewed": estimate.reviewed,
+        "auto": estimate.auto,
+        "mix": {c: round(n / total, 4) for c, n in sorted(estimate.counts.items())}
+        if total
+        else {},
+    }
 
 
 @router.post("/v1/review/purge", response_model=PurgeOut, responses=errors(401, 429, 503))

@@ -35,21 +35,6 @@ SECRETS = ["John Smith", "7946 0958", "john.smith@example.com", "4111 1111 1111 
 
 
 @pytest.fixture(scope="module")
-def registry_predictors(trained, mlflow_server, tmp_path_factory):
-    """Both predictors loading `production` from the registry, so answers carry its version."""
-    env = {"MLFLOW_TRACKING_URI": mlflow_server}
-    servers = [
-        predictor(
-            kind, f"models:/callcenter-{kind}@production", tmp_path_factory.mktemp(kind), env=env
-        )
-        for kind in ("svm", "transformer")
-    ]
-    yield [server.start() for server in servers]
-    for server in servers:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
 def proxies(registry_predictors):
     svm, transformer = (RecordingProxy(server.url) for server in registry_predictors)
     yield svm, transformer
