@@ -8,7 +8,8 @@ most `auto` answers whose accuracy, as a one-sided Clopper-Pearson lower bound a
 `bands.live_target_accuracy` on the live set: the stripped validation split alone cannot see a
 model that is confidently wrong on tickets as people write them, and a point estimate on a few
 live answers cannot tell luck from skill. A split the model was fit on is no evidence (the
-transformer's `fit_splits` may hold `val`): such a model's band is earned on the live set alone.
+transformer's `fit_splits` may hold `val`): such a model earns no band unless `bands.live_alone`
+lets the live set alone vouch for it.
 The held-out live set and the test split are replayed too, but nothing is chosen on them: the
 held-out replay is what the quality gate's band floor judges (pipelines.promote). The register
 stage stores the thresholds as tags on each model's version and each model's own replayed
@@ -134,6 +135,9 @@ def choose(
     evidence = {"live": (live, p.live_target_accuracy)}
     if not val_in_sample:
         evidence["val"] = (val, p.target_accuracy)
+    elif not p.live_alone:
+        why = "the fit saw the validation split and the live set alone does not vouch for a band"
+        return _no_band(val, mine, why, evidence)
     familiarities = sorted(
         {round(float(np.percentile(val.familiarity[mine], q)), 4) for q in FAMILIARITY_PERCENTILES}
     )
@@ -160,11 +164,7 @@ def choose(
         why = "no threshold meets the targets"
         if val_in_sample:
             why += " on the live set (the fit saw the validation split)"
-        # Its answers still say when a ticket is unlike what it knows (the out-of-distribution
-        # share reads `unfamiliar`): below the familiarity of all but OOD_PERCENTILE% of the
-        # validation tickets it answers.
-        ood = round(float(np.percentile(val.familiarity[mine], OOD_PERCENTILE)), 4)
-        return BandPolicy(NO_BAND, ood, why), {"evidence": sorted(evidence), "familiarity": ood}
+        return _no_band(val, mine, why, evidence)
     _, familiarity, confidence, figures = best
     chosen = {"evidence": sorted(evidence)}
     for name, (share, accuracy, bound) in figures.items():
@@ -172,6 +172,14 @@ def choose(
         chosen[f"{name}_auto_accuracy"] = None if accuracy is None else round(accuracy, 4)
         chosen[f"{name}_lower_bound"] = None if bound is None else round(bound, 4)
     return BandPolicy(float(confidence), familiarity), chosen
+
+
+def _no_band(val: Replay, mine: np.ndarray, why: str, evidence: dict) -> tuple[BandPolicy, dict]:
+    """A model that never answers in `auto`. Its answers still say when a ticket is unlike what
+    it knows (the out-of-distribution share reads `unfamiliar`): below the familiarity of all but
+    OOD_PERCENTILE% of the validation tickets it answers."""
+    ood = round(float(np.percentile(val.familiarity[mine], OOD_PERCENTILE)), 4)
+    return BandPolicy(NO_BAND, ood, why), {"evidence": sorted(evidence), "familiarity": ood}
 
 
 def calibrate(settings: PipelineSettings, params: Params) -> dict:

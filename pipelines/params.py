@@ -107,6 +107,9 @@ class BandParams(BaseModel):
     evidence_level: float = Field(0.80, ge=0.5, lt=1)
     # Weight of the live set's auto share when two threshold pairs both meet the targets.
     live_weight: float = Field(0.25, ge=0, le=1)
+    # Whether the development live set alone may vouch for the band of a model fit on the
+    # validation split. No: the team tunes on those 144 tickets (normalisation, blend, mix).
+    live_alone: bool = False
 
 
 class FeedbackParams(BaseModel):

@@ -53,3 +53,16 @@ def test_a_split_the_model_was_fit_on_is_no_evidence():
     assert policy.confidence <= 0.95  # out of sample, the validation split is evidence enough
     policy, chosen = choose("transformer", val, nothing_live, PARAMS, val_in_sample=True)
     assert policy.confidence > 1.0 and chosen["evidence"] == ["live"]
+
+
+def test_the_live_set_alone_vouches_only_when_allowed():
+    """Fit on the validation split, a model has only the development live set as evidence:
+    30 right answers at 0.99 earn its band with `live_alone`, none without (the default)."""
+    val = replay([0.95] * 500, [True] * 500)
+    live = replay([0.99] * 30 + [0.5] * 40, [True] * 30 + [False] * 40)
+    policy, chosen = choose("transformer", val, live, PARAMS, val_in_sample=True)
+    assert not policy.earned and chosen["evidence"] == ["live"]
+    assert policy.familiarity == 1.0  # still marks tickets below the 5th validation percentile
+    allowed = PARAMS.model_copy(update={"live_alone": True})
+    policy, chosen = choose("transformer", val, live, allowed, val_in_sample=True)
+    assert policy.earned and chosen["live_lower_bound"] >= 0.9
