@@ -159,6 +159,18 @@ def send_feedback(args: argparse.Namespace) -> None:
     print(f"{out['request_id']}: {out['feedback']['verdict']} as {out['feedback']['category']}")
 
 
+def show_mix(args: argparse.Namespace) -> None:
+    with client(args) as http:
+        response = http.get("/v1/traffic-mix")
+    if response.status_code != 200:
+        raise SystemExit(f"error: {reason(response)}")
+    body = response.json()
+    state = "in use" if body["active"] else f"not in use until {body['min_reviews']} are reviewed"
+    print(f"desk mix from {body['reviewed']} reviewed and {body['auto']} auto answers: {state}")
+    for category, share in sorted(body["mix"].items(), key=lambda c: -c[1]):
+        print(f"  {share:6.1%}  {category}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="callcenterai", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -175,7 +187,8 @@ def main(argv: list[str] | None = None) -> None:
     feedback.add_argument("category")
     feedback.add_argument("--note")
     feedback.add_argument("--replace", action="store_true", help="overwrite earlier feedback")
-    for each in (cmd, review, feedback):
+    mix = sub.add_parser("mix", help="the desk's category mix the answers are moved onto")
+    for each in (cmd, review, feedback, mix):
         each.add_argument("--url", default=client_env("URL", "CCAI_AGENT_URL", DEFAULT_URL))
         each.add_argument("--api-key", default=client_env("API_KEY", "CCAI_API_KEY"))
     args = parser.parse_args(argv)
@@ -184,6 +197,8 @@ def main(argv: list[str] | None = None) -> None:
             list_review(args)
         elif args.command == "feedback":
             send_feedback(args)
+        elif args.command == "mix":
+            show_mix(args)
         elif args.file:
             if not args.out:
                 parser.error("--file needs --out")

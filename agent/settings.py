@@ -72,7 +72,7 @@ class AgentSettings(BaseSettings):
     # The desk's category mix (agent/traffic_mix.py): answers move from the training mix onto
     # the one estimated from reviewed tickets, once this many review-band answers have a
     # person's category; 0 turns it off. The pseudo-count pulls rare categories towards the
-    # training prior (20: chosen on the development live set, bench/README.md).
+    # training prior (20: best or within a ticket of it on the development live set, bench.prior).
     traffic_mix_min_reviews: int = Field(100, ge=0)
     traffic_mix_pseudo_count: float = Field(20.0, ge=0)
     traffic_mix_refresh_s: float = Field(60.0, gt=0)

@@ -3,6 +3,8 @@ and applied by the real agent to answers of versions that carry a training prior
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 
 import httpx
@@ -159,3 +161,12 @@ def test_reviewed_tickets_move_the_answers_onto_the_desks_mix(mix_agent, mlflow_
     body = httpx.get(f"{mix_agent.url}/metrics").text
     assert 'callcenter_agent_traffic_mix{category="Purchase"}' in body
     assert "callcenter_agent_traffic_mix_reviews 3.0" in body
+    shown = subprocess.run(
+        [sys.executable, "-m", "agent.cli", "mix", "--url", mix_agent.url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "desk mix from 3 reviewed" in shown.stdout and "in use" in shown.stdout
+    assert shown.stdout.splitlines()[1].endswith("Purchase")  # the largest share comes first

@@ -75,6 +75,8 @@ def test_page_classifies_and_corrects(ui_agent, browser):
             (By.CSS_SELECTOR, f'#queue[data-band="all"] .item[data-request-id="{request_id}"]')
         )
     )
+    # Nothing reviewed yet: the desk's mix is shown as not in use (agent/traffic_mix.py).
+    wait.until(lambda d: "not in use until 100" in d.find_element(By.ID, "desk-mix").text)
     choice = Select(item.find_element(By.CSS_SELECTOR, ".correct-category"))
     other = next(o.text for o in choice.options if o.text != category)
     browser.execute_script("arguments[0].scrollIntoView()", item)
