@@ -22,16 +22,6 @@ AUTH = {"authorization": "Bearer k1"}
 LABELS = ["Access", "Hardware", "Storage"]
 
 
-@pytest.fixture(
-    scope="module",
-    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)],  # a server starts
-)
-def store_url(request, tmp_path_factory) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path_factory.mktemp('sqlite')}/review.db"
-    return request.getfixturevalue("postgres_server").url
-
-
 @pytest.fixture(scope="module")
 def store_agent(store_url, svm_server, transformer_server, tmp_path_factory):
     server = agent(

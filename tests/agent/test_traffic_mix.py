@@ -31,12 +31,16 @@ def test_the_review_band_counts_for_itself_scaled_to_its_size():
     assert nothing.counts == {"Hardware": 3.0} and nothing.reviewed == 0
 
 
-def test_store_counts_per_band_with_a_reviewers_category_first(tmp_path):
-    store = ReviewStore(f"sqlite:///{tmp_path}/review.db")
+def test_store_counts_per_band_with_a_reviewers_category_first(store_url):
+    """On SQLite and on a real PostgreSQL server; the database may hold other tests' answers,
+    so what is checked is what these rows add."""
+    store = ReviewStore(store_url)
     store.migrate()
+    before = store.mix_counts()
+    prefix = f"mix{time.time_ns()}-"
 
     def row(n: int, category: str, band: str) -> Stored:
-        return Stored(f"r{n}", "m", "1", category, 0.9, band, "x", "en", LABELS, "text")
+        return Stored(f"{prefix}{n}", "m", "1", category, 0.9, band, "x", "en", LABELS, "text")
 
     store.record(
         [
@@ -47,13 +51,17 @@ def test_store_counts_per_band_with_a_reviewers_category_first(tmp_path):
             row(5, "Hardware", "review"),
         ]
     )
-    store.feedback("r2", "Purchase", None)  # a spot check corrected an auto answer
-    store.feedback("r3", "Purchase", None)
-    store.feedback("r5", "Hardware", None)
-    found = store.mix_counts()
-    assert found.auto == {"Hardware": 1, "Purchase": 1}
-    assert found.review_total == 3
-    assert found.reviewed == {"Purchase": 1, "Hardware": 1}
+    store.feedback(f"{prefix}2", "Purchase", None)  # a spot check corrected an auto answer
+    store.feedback(f"{prefix}3", "Purchase", None)
+    store.feedback(f"{prefix}5", "Hardware", None)
+    after = store.mix_counts()
+
+    def added(old: dict, new: dict) -> dict:
+        return {c: new[c] - old.get(c, 0) for c in new if new[c] != old.get(c, 0)}
+
+    assert added(before.auto, after.auto) == {"Hardware": 1, "Purchase": 1}
+    assert after.review_total - before.review_total == 3
+    assert added(before.reviewed, after.reviewed) == {"Purchase": 1, "Hardware": 1}
     store.close()
 
 
