@@ -63,6 +63,7 @@ class PolicySource:
             settings.svm_threshold, settings.long_words, settings.complexity_max, "default"
         )
         self._versions: dict[tuple[str, str], dict[str, str]] = {}
+        self._priors: dict[tuple[str, str], dict[str, float] | None] = {}
         self._pending: set[tuple[str, str]] = set()
         self._tasks: set[asyncio.Task] = set()  # held, so a running fetch is not collected
         SVM_THRESHOLD.set(self.policy.svm_threshold)
@@ -114,14 +115,19 @@ class PolicySource:
     def prior(self, model: str, version: str) -> dict[str, float] | None:
         """The class mix the version was fit on (contract.prior); none for versions registered
         before it was recorded, whose answers then stay as they are."""
+        key = (model, version)
+        if key in self._priors:  # parsed once per version: this runs for every answer
+            return self._priors[key]
         tags = self.tags_for(model, version)
-        if tags is None or TAG_PRIOR not in tags:
+        if tags is None:  # not fetched yet: ask again on the next answer
             return None
+        prior = None
         try:
-            return parse_prior(tags[TAG_PRIOR])
+            prior = parse_prior(tags[TAG_PRIOR]) if TAG_PRIOR in tags else None
         except ValueError:
             log.error("ignoring malformed %s on %s v%s", TAG_PRIOR, model, version)
-            return None
+        self._priors[key] = prior
+        return prior
 
     async def _fetch(self, model: str, version: str) -> None:
         url = f"{self.settings.mlflow_tracking_uri.rstrip('/')}/api/2.0/mlflow/model-versions/get"
@@ -144,7 +150,9 @@ class PolicySource:
             if found is None:
                 continue
             tags = _tags(found)
-            self._versions[(model, str(found.get("version")))] = tags
+            key = (model, str(found.get("version")))
+            self._versions[key] = tags
+            self._priors.pop(key, None)  # re-read from the tags just fetched
             if model != s.svm_model or TAG not in tags:
                 continue
             try:

@@ -14,6 +14,7 @@ from mlflow import MlflowClient
 from agent.policy import BLEND_TAG, TAG, PolicySource
 from agent.settings import AgentSettings
 from contract.bands import TAG_CONFIDENCE, TAG_FAMILIARITY
+from contract.prior import TAG_PRIOR
 
 MODEL = "callcenter-svm-policy-test"
 NO_ARTEFACT = "s3://callcenterai-test/no-artefact"  # tags are all the agent reads
@@ -89,3 +90,32 @@ def test_band_tags_as_the_agent_reads_them(mlflow_server, versions, caplog):
     assert f"malformed band tags on {MODEL} v{versions['band_malformed']}" in caplog.text
     *_, band = asyncio.run(settled(settings, versions["band_none_earned"]))
     assert (band.earned, band.familiarity) == (False, 0.8603)
+
+
+def test_a_versions_training_prior_as_the_agent_reads_it(mlflow_server, versions, caplog):
+    """Parsed once per version; a malformed tag gives no prior (answers stay as the model gave
+    them) and the error names the version; a version without the tag has none. (`versions`
+    registers the model.)"""
+    client = MlflowClient(mlflow_server)
+    cases = {"valid": '{"a": 0.75, "b": 0.25}', "malformed": '{"a": 2}', "absent": None}
+    mine = {
+        case: client.create_model_version(
+            MODEL, source=NO_ARTEFACT, tags={TAG_PRIOR: tag} if tag else {}
+        ).version
+        for case, tag in cases.items()
+    }
+    settings = AgentSettings(mlflow_tracking_uri=mlflow_server)
+
+    async def priors() -> dict:
+        async with aiohttp.ClientSession() as http:
+            source = PolicySource(settings, http)
+            deadline = time.monotonic() + 30
+            while any(source.tags_for(MODEL, v) is None for v in mine.values()):
+                assert time.monotonic() < deadline, "tags never arrived"
+                await asyncio.sleep(0.05)
+            return {case: source.prior(MODEL, v) for case, v in mine.items()}
+
+    with caplog.at_level(logging.ERROR, logger="agent.policy"):
+        found = asyncio.run(priors())
+    assert found == {"valid": {"a": 0.75, "b": 0.25}, "malformed": None, "absent": None}
+    assert f"malformed {TAG_PRIOR} on {MODEL} v{mine['malformed']}" in caplog.text
