@@ -100,8 +100,8 @@ def decide(
         return Verdict(
             REVIEW,
             "uncalibrated",
-            f"this {model} version earned no auto band: no thresholds met the accuracy targets "
-            "on its evidence sets",
+            f"this {model} version earned no auto band: its calibration had no evidence that its "
+            "confident answers are right often enough",
         )
     if confidence < policy.confidence:
         return Verdict(
