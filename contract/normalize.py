@@ -17,10 +17,13 @@ import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
-# Recorded in each model folder's metadata. Version 2 (function words dropped) leaves every
-# ticket of the training file exactly as version 1 did, so the models of 2026-12-03 that record
-# "1" were not retrained: fit again under 2 they would be the same models.
+# Recorded in each model folder's metadata; the predictors refuse a model whose version is not in
+# READS_TRAINING_ALIKE (versions under which the training file reads exactly as under this one).
+# Version 2 (function words dropped) leaves every training ticket as version 1 did, so the models
+# of 2026-12-03 that record "1" were not retrained: fit again under 2 they would be the same. A
+# version that changes training text starts a new set, and older models then need a retrain.
 NORMALIZATION_VERSION = "2"
+READS_TRAINING_ALIKE = frozenset({"1", "2"})
 FUNCTION_WORDS_FILE = Path(__file__).with_name("function_words.txt")
 
 # A quoted reply starts at one of these lines; everything after it is the older conversation.

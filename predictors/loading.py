@@ -14,6 +14,8 @@ from pathlib import Path
 
 import yaml
 
+from contract.normalize import NORMALIZATION_VERSION, READS_TRAINING_ALIKE
+
 log = logging.getLogger("predictors.loading")
 _ALIAS_URI = re.compile(r"^models:/(?P<name>[^/@]+)(?:@(?P<alias>[^/]+)|/(?P<version>\d+))$")
 
@@ -61,4 +63,11 @@ def fetch(model_dir: str, version: str | None = None) -> ModelFiles:
     metadata = (mlmodel.get("metadata") or {}).get("callcenterai")
     if not metadata or not metadata.get("labels"):
         raise ValueError(f"{root}/MLmodel: no callcenterai metadata (labels); not our model")
+    recorded = str(metadata.get("normalization", ""))
+    if recorded not in READS_TRAINING_ALIKE:  # it would read live text unlike its training
+        raise ValueError(
+            f"{root}: trained under normalisation {recorded or '(none recorded)'}, this server "
+            f"normalises with {NORMALIZATION_VERSION} (compatible: "
+            f"{', '.join(sorted(READS_TRAINING_ALIKE))}); retrain it or serve it with its image"
+        )
     return ModelFiles(root, metadata, version)

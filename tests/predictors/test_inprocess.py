@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 
 import numpy as np
 import pytest
+import yaml
 
+from contract.normalize import READS_TRAINING_ALIKE
 from contract.transformer_runtime import PAD_WASTE, SUB_BATCH, sub_batches
 from pipelines.evaluate import ServedScorer
 from pipelines.prepare import read_split
 from predictors.batching import MicroBatcher
+from predictors.loading import fetch
 from predictors.server import parse_settings
 from predictors.settings import PredictorSettings
 from predictors.svm import SvmClassifier
@@ -260,3 +264,23 @@ def test_the_private_kserve_hook_that_quiet_requests_replaces_is_still_there():
     assert list(inspect.signature(hook).parameters) == ["self", "app"]
     source = inspect.getsource(hook)
     assert "add_middleware" in source, "it no longer adds middlewares: revisit quiet_requests()"
+
+
+@pytest.mark.parametrize("recorded", ["1", "2", "0", None])
+def test_a_model_under_another_normalisation_is_refused(trained, tmp_path, recorded):
+    """A model reads live text the way its training text read; one trained under a normalisation
+    that reads the training file differently would be served text unlike what it learned."""
+    model = tmp_path / "svm"
+    shutil.copytree(trained / "models" / "svm", model)
+    mlmodel = yaml.safe_load((model / "MLmodel").read_text())
+    meta = mlmodel["metadata"]["callcenterai"]
+    meta.pop("normalization")
+    if recorded is not None:
+        meta["normalization"] = recorded
+    (model / "MLmodel").write_text(yaml.safe_dump(mlmodel))
+    if recorded in READS_TRAINING_ALIKE:
+        assert fetch(str(model)).metadata["labels"] == meta["labels"]
+        return
+    with pytest.raises(ValueError, match="normalisation") as refused:
+        fetch(str(model))
+    assert (recorded or "(none recorded)") in str(refused.value)
