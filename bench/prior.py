@@ -70,9 +70,14 @@ def scores(data, prior: np.ndarray, alpha: float | str, non_english_only: bool) 
         shifted = adjusted(probs, prior, alpha)
     if non_english_only:
         shifted = np.where((languages != "en")[:, None], shifted, probs)
-    answers = data["labels"][shifted.argmax(axis=1)]
+    return out | figures(data, shifted, languages)
+
+
+def figures(data, probs: np.ndarray, languages: np.ndarray) -> dict:
+    """Accuracy, the share of `Hardware` answers and, on a set with several, each language's."""
+    answers = data["labels"][probs.argmax(axis=1)]
     right = answers == data["truth"]
-    out["accuracy"] = round(float(right.mean()), 4)
+    out = {"accuracy": round(float(right.mean()), 4)}
     out["hardware_share"] = round(float((answers == "Hardware").mean()), 4)
     for lang in LANGS:
         mask = languages == lang
@@ -85,15 +90,7 @@ def desk_scores(data, prior: dict[str, float], mix: dict[str, float]) -> dict:
     """Every ticket's answer under the desk's mix, as the agent computes it (contract.prior)."""
     labels = [str(label) for label in data["labels"]]
     moved = np.array([shifted(list(p), labels, prior, mix) for p in data["probs"]])
-    answers = data["labels"][moved.argmax(axis=1)]
-    right = answers == data["truth"]
-    out = {"accuracy": round(float(right.mean()), 4)}
-    out["hardware_share"] = round(float((answers == "Hardware").mean()), 4)
-    for lang in LANGS:
-        mask = data["languages"] == lang
-        if mask.any():
-            out[lang] = round(float(right[mask].mean()), 4)
-    return out
+    return figures(data, moved, data["languages"])
 
 
 def main() -> None:
