@@ -3,12 +3,14 @@ and `scrub` latency, for each way it can run (patterns only, NER behind the gate
 
 Run: python -m bench.pii [--cases FILE ...] [--out bench/results/pii.json]
 
-The cases are data/pii/pii_cases.jsonl (names, contact and payment data) and
-data/pii/pii_id_cases.jsonl (national and employee identifiers, with decoys); the scrubber runs
+The cases are data/pii/pii_cases.jsonl (names, contact and payment data),
+data/pii/pii_id_cases.jsonl (national and employee identifiers, with decoys) and
+data/pii/holdout/pii_holdout.jsonl (hand-written, held out); the scrubber runs
 with the identifier fixture's organisation staff-number format (`ST-\\d{5}`).
 
-"dev" cases come from the templates the recognisers were tuned on; "heldout" cases from templates
-written afterwards and never tuned on: their scores are the estimate for unseen phrasing.
+"dev" rows are the generated sets (splits "dev" and "dev2", both tuned on); "heldout" rows the
+hand-written set in data/pii/holdout/, never tuned on: its scores are the estimate for unseen
+phrasing and names.
 Scoring (overlap, leaks, false positives): devtools/pii_score.py.
 Latency is measured on "typical" tickets: fixture cases of one language joined until they reach
 ~250-400 characters, each scrubbed after a warm-up, one call at a time (run under `taskset -c 0` to

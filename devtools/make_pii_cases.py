@@ -513,8 +513,9 @@ AR = [
     "يرجى تحويل مبلغ استرداد قاعدة الجهاز ({amount}) إلى الحساب {iban} وليس {iban}.",
 ]
 
-# Held out: written after the recognisers were tuned on the templates above, and not used to
-# tune them since. Their scores are the honest estimate for unseen phrasing.
+# Written after the recognisers were tuned on the templates above and held out until 2026-12-03,
+# when their misses were read to build the name lists: split "dev2", tuned on since. The held-out
+# estimate is data/pii/holdout/ (hand-written, no template or name shared).
 HELDOUT = {
     "en": [
         "{person} here - my {laptop} won't boot after {kb}. Text me at {phone} please.",
@@ -695,7 +696,7 @@ def main() -> None:
             cases.append({**render(padded(tpl, lang), lang), "split": "dev"})
         for i in range(HELDOUT_PER_LANGUAGE):
             tpl = HELDOUT[lang][i % len(HELDOUT[lang])]
-            cases.append({**render(padded(tpl, lang), lang), "split": "heldout"})
+            cases.append({**render(padded(tpl, lang), lang), "split": "dev2"})
     write_cases(cases, OUT)
 
 

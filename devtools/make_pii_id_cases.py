@@ -7,8 +7,9 @@ tickets full of decoys that must survive: ticket, PO, invoice and project number
 asset tags, error codes, dates and prices, some right after words like "number" or "ID".
 
 Two splits with nothing shared but the value generators: "dev" templates, which the recognisers
-in agent/pii/ids.py were written against, and "heldout" templates written before any score was
-looked at, with other scenarios, word order, cue phrasing and registers. Only dev is tuned on.
+in agent/pii/ids.py were written against, and "dev2" templates written before any score was
+looked at, with other scenarios, word order, cue phrasing and registers. "dev2" was held out
+until 2026-12-03 and is tuned on since; the held-out estimate is data/pii/holdout/ (hand-written).
 Organisation-format staff numbers use `ST-\\d{5}` (the setting the tests and bench.pii pass).
 """
 
@@ -278,12 +279,12 @@ NO_PII_HELDOUT = {
         "رقم الشحنة {order} على إيصال التوصيل، وصل بتاريخ {date}.",
     ],
 }
-PER_LANGUAGE = {"dev": 40, "heldout": 60}
+PER_LANGUAGE = {"dev": 40, "dev2": 60}
 
 
 def main() -> None:
     cases = []
-    for split, templates, decoys in (("dev", DEV, NO_PII), ("heldout", HELDOUT, NO_PII_HELDOUT)):
+    for split, templates, decoys in (("dev", DEV, NO_PII), ("dev2", HELDOUT, NO_PII_HELDOUT)):
         for lang in ("en", "fr", "ar"):
             for i in range(PER_LANGUAGE[split]):
                 # Every template at least 3 times, a decoy-only ticket every 5th.

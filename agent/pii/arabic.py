@@ -7,6 +7,7 @@ import re
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from agent.pii.given_names import family_names, given_names
 from agent.pii.ids import result
 from agent.pii.lexicon import (
     AR_AMBIGUOUS_NAMES,
@@ -21,6 +22,16 @@ from agent.pii.lexicon import (
 
 _AR_WORD = re.compile(r"[\u0621-\u064a\u0660-\u0669\u0671-\u06d3\u064b-\u065f\u0670\u0640]+")
 _AR_PREFIXES = ("و", "ل", "ف", "ب")  # clitics glued to a name: "ولمحمد", "لأحمد"
+
+
+def _listed_names() -> tuple[frozenset[str], frozenset[str]]:
+    """The generated list's given names the hand list lacks: (unambiguous, ambiguous). The hand
+    list decides for the names it holds (محمد is frequent in Arabic text because it is a name)."""
+    listed = {n: kind for n, kind in given_names("arabic").items() if n not in AR_GIVEN_NAMES}
+    return (
+        frozenset(n for n, kind in listed.items() if kind == "name"),
+        frozenset(n for n, kind in listed.items() if kind != "name"),
+    )
 
 
 class ArabicNameRecognizer(LocalRecognizer):
@@ -38,7 +49,12 @@ class ArabicNameRecognizer(LocalRecognizer):
     SCORE_CONTEXT = 0.8
 
     def load(self) -> None:
-        """Nothing to load."""
+        """The given- and family-name lists (agent/pii/lists/) join the hand-written ones."""
+        names, self.listed_ambiguous = _listed_names()
+        # Names that continue a name: the hand list, the unambiguous listed ones, family names.
+        self.given = AR_GIVEN_NAMES | names
+        self.triggers = self.given | self.listed_ambiguous
+        self.family = family_names("arabic")
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
@@ -68,11 +84,14 @@ class ArabicNameRecognizer(LocalRecognizer):
             i = j
         return out
 
-    @staticmethod
-    def _given(key: str) -> int:
+    def _given(self, key: str) -> int:
         """Length of a clitic prefix before a listed given name (0: none), or -1."""
-        if key in AR_GIVEN_NAMES:
+        if key in AR_NOT_NAMES:
+            return -1  # "لصالح" (for): not ل + the name صالح
+        if key in self.triggers:
             return 0
+        # A clitic only before a hand-listed name: with the long list, "بداية" (beginning) would
+        # read as ب + a rare name.
         if len(key) > 3 and key[0] in _AR_PREFIXES and key[1:] in AR_GIVEN_NAMES:
             return 1
         return -1
@@ -105,8 +124,10 @@ class ArabicNameRecognizer(LocalRecognizer):
             if sign_off or thanks_for or self._given(keys[i + 1]) >= 0:
                 return i + 1, words[i + 1].start(), True
         prefix = self._given(key)
+        name = key[prefix:]
         if prefix >= 0 and (
-            key[prefix:] not in AR_AMBIGUOUS_NAMES or self._strong_next(i, words, keys, text)
+            (name not in AR_AMBIGUOUS_NAMES and name not in self.listed_ambiguous)
+            or self._strong_next(i, words, keys, text, strict=name in self.listed_ambiguous)
         ):
             return i, words[i].start() + prefix, False
         if key == "عبد" and has_next and _adjacent(text, words[i], words[i + 1]):
@@ -117,15 +138,21 @@ class ArabicNameRecognizer(LocalRecognizer):
     def _name_like(key: str) -> bool:
         return key not in AR_NOT_NAMES and key not in AR_HONORIFICS and key not in AR_CLOSINGS
 
-    def _strong_next(self, i: int, words: list[re.Match[str]], keys: list[str], text: str) -> bool:
-        """An ambiguous given name counts when a family name or particle follows it."""
+    def _strong_next(
+        self, i: int, words: list[re.Match[str]], keys: list[str], text: str, strict: bool
+    ) -> bool:
+        """An ambiguous given name counts when a family name or particle follows it; `strict`
+        (a listed name that is also a word: يقين "certainty"): any "al-" word is not enough."""
         if i + 1 >= len(words) or not _adjacent(text, words[i], words[i + 1]):
             return False
         nxt = keys[i + 1]
         if not self._name_like(nxt):
             return False
         return (
-            nxt in AR_NAME_LINKS or nxt in AR_GIVEN_NAMES or (nxt.startswith("ال") and len(nxt) > 3)
+            nxt in AR_NAME_LINKS
+            or nxt in self.given
+            or nxt in self.family
+            or (not strict and nxt.startswith("ال") and len(nxt) > 3)
         )
 
     def _continues(
@@ -136,7 +163,9 @@ class ArabicNameRecognizer(LocalRecognizer):
         key, prev = keys[j], keys[j - 1]
         if not self._name_like(key):
             return False
-        if prev in AR_NAME_LINKS or key in AR_NAME_LINKS or key in AR_GIVEN_NAMES:
+        if prev in AR_NAME_LINKS or key in AR_NAME_LINKS or key in self.given:
+            return True
+        if key in self.family:
             return True
         if key.startswith("ال") and len(key) > 3:
             return True

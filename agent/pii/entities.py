@@ -16,6 +16,7 @@ from presidio_analyzer import EntityRecognizer
 from presidio_analyzer.predefined_recognizers import IpRecognizer, SpacyRecognizer
 
 from agent.pii.arabic import ArabicNameRecognizer
+from agent.pii.given_names import GivenNameRecognizer
 from agent.pii.ids import EMPLOYEE_ID, NATIONAL_ID, EmployeeIdRecognizer, NationalIdRecognizer
 from agent.pii.names import ContextNameRecognizer
 from agent.pii.ner import NER_MODELS
@@ -79,6 +80,7 @@ TABLE: list[Row] = [
     Row("PERSON", _entities(ArabicNameRecognizer)),
     # English/French cue words: harmless on text of unknown language.
     Row("PERSON", _entities(ContextNameRecognizer), ("en", "fr", UNKNOWN)),
+    Row("PERSON", _entities(GivenNameRecognizer), ("en", "fr", UNKNOWN)),
     Row("PERSON", _entities(SpacyRecognizer), tuple(NER_MODELS), lambda o: o.ner),
 ]
 PLACEHOLDERS: dict[str, str] = {row.type: f"<{row.type}>" for row in TABLE}

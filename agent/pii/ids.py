@@ -37,6 +37,8 @@ _JOINED = re.compile(
     re.IGNORECASE,
 )
 _EMPLOYEE_AFTER_CUE = re.compile(r"(?<![\w-])[A-Za-z]{0,4}[-_/]?\d{3,10}[A-Za-z]?(?![\w-])")
+# An "EMP" prefix says what the number is without a cue ("I'm EMP-34633 on the staff list").
+_EMPLOYEE_PREFIXED = re.compile(r"(?<![\w-])EMP[-_]?\d{4,8}(?![\w-])")
 
 _NATIONAL_CUES = re.compile(
     r"\b(?:national (?:id(?:entity)?|identity|insurance|number)(?: (?:card|number|no\.?))?|"
@@ -59,7 +61,7 @@ _EMPLOYEE_CUES = re.compile(
     r"num[ée]ro (?:de |d['’])?(?:employ[ée]|salari[ée]|agent|badge|personnel|matricule)|"
     r"n° (?:de |d['’])?(?:employ[ée]|salari[ée]|agent|badge|matricule)|"
     r"identifiant (?:employ[ée]|salari[ée]|RH)|code (?:employ[ée]|salari[ée]))(?!\w)"
-    r"|(?:ال)?رقم (?:ال)?وظيف[يى]|رقمي (?:ال)?وظيف[يى]|رقم (?:ال)?موظف|رقم (?:ال)?شار[ةه]|"
+    r"|(?:ال)?رقم(?:ي|ه|ها|ك)? (?:ال)?وظيف[يى]|رقم (?:ال)?موظف|رقم (?:ال)?شار[ةه]|"
     r"رقم (?:ال)?بطاق[ةه] (?:ال)?وظيفي[ةه]|رقم (?:ال)?توظيف",
     re.IGNORECASE,
 )
@@ -263,7 +265,7 @@ class EmployeeIdRecognizer(LocalRecognizer):
             if m and _GAP.fullmatch(ascii_text[cue.end() : m.start()]):
                 for start, end in _with_joined(ascii_text, m, _EMPLOYEE_AFTER_CUE):
                     out.append(result(self, start, end, self.SCORE))
-        if self.organisation is not None:
-            for m in self.organisation.finditer(ascii_text):
+        for shape in filter(None, (_EMPLOYEE_PREFIXED, self.organisation)):
+            for m in shape.finditer(ascii_text):
                 out.append(result(self, m.start(), m.end(), self.SCORE))
         return out

@@ -60,6 +60,8 @@ IT_WORDS = frozenset(
         semaine capture écran pièce jointe nouvel arrivant responsable client fournisseur étiquette
         customer manager request new starter gen user utilisateur mme mlle mr mrs ms dr mx prof
         sir madam pro max plus mini air ultra series macros firewall backup
+        jan feb mar apr jun jul aug sep sept oct nov dec mon tue wed thu fri sat sun
+        janv févr avr juil sept déc lun mer jeu ven sam dim
 """
     )
 )
@@ -174,6 +176,7 @@ AR_NOT_NAMES = frozenset(
         الرجاء أرجو نرجو شكرا مرحبا السلام عليكم تحية طيبة وبعد عزيزي عزيزتي فريق قسم دعم يواجه
         تواجه يعمل تعمل يستطيع تستطيع لا يمكن يمكنني أستطيع لدي لديه لديها عندي مشكلة خطأ طلب تذكرة
         جهاز حاسوب شاشة طابعة ويندوز أوتلوك تيمز لك لكم لكي جزيلا جزيلاً مقدما مقدماً
+        صاحب صاحبة الرقم الوظيفي الوظيفية لصالح
         """
     )
 )

@@ -21,7 +21,7 @@ from presidio_analyzer.predefined_recognizers import (
     PhoneRecognizer,
 )
 
-from agent.pii.ids import luhn
+from agent.pii.ids import egypt_ok, luhn, nir_ok
 from agent.pii.spans import UNKNOWN
 
 # Region order per language: home regions are tried first (a national number valid in several
@@ -193,10 +193,14 @@ class CardRecognizer(CreditCardRecognizer):
         Pattern("card", r"(?<![\d\-.])\d(?:[ \-]?\d){12,18}(?![\d\-]|\.\d)", 0.3)
     ]
 
-    def validate_result(self, pattern_text: str) -> bool:
-        """Luhn checksum plus issuer prefix."""
+    def validate_result(self, pattern_text: str) -> bool | None:
+        """Luhn checksum plus issuer prefix. A number that is also a well-formed French NIR or
+        Egyptian national number (one in ten random numbers passes Luhn; a birth date and a key
+        are rarer) is left to the national-ID recogniser (None: not confirmed as a card)."""
         d = re.sub(r"\D", "", pattern_text)
-        return _card_prefix_ok(d) and luhn(d)
+        if not (_card_prefix_ok(d) and luhn(d)):
+            return False
+        return None if nir_ok(pattern_text) or egypt_ok(d) else True
 
 
 class UrlCredentialsRecognizer(PatternRecognizer):
