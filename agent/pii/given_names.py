@@ -4,8 +4,8 @@ Most names in tickets stand where no title or greeting announces them ("Could yo
 for Brianna Odom?", "Bethany here - my laptop ..."), and the small spaCy models miss many of them.
 The lists (`python -m devtools.make_name_lists`, from names-dataset's per-country ranks, not from
 Faker, which generates the PII test sets) hold the given names common where the agent serves; a
-name that is also an everyday word or a city ("Grant", "Rose", "Paris"; نور "light") is marked
-ambiguous and counts only when a family name follows it.
+name that is also an everyday word ("Grant", "Rose"; ناجح "successful") or a place ("Paris") is
+marked so and counts only when a family name follows it (a word-name also after a cue: "for").
 """
 
 from __future__ import annotations
@@ -55,6 +55,12 @@ def family_names(script: str) -> frozenset[str]:
     return frozenset(_lines(f"family_{script}.txt"))
 
 
+def listed_name(word: str) -> bool:
+    """A Latin-script given or family name of the lists, in any letter case ("HARDY")."""
+    name = word[:1].upper() + word[1:].lower() if word.isupper() else word
+    return name in given_names("latin") or name in family_names("latin")
+
+
 class GivenNameRecognizer(LocalRecognizer):
     """A listed given name, extended over the family name that follows ("Nicola Murphy",
     "Denise HARDY", "Marie de La Tour"). A name that is also a word ("Dean", "Sandy") needs a
@@ -77,6 +83,10 @@ class GivenNameRecognizer(LocalRecognizer):
         out: list[RecognizerResult] = []
         i = 0
         while i < len(tokens):
+            word = tokens[i].group()
+            if not (word[0].isupper() or word[1:2] in ("'", "’")):
+                i += 1  # most words: lowercase, no elision ("d'Hélène"): not a name here
+                continue
             start, end = _core(tokens[i])
             kind = self.given.get(text[start:end])
             if kind is None or text[start:end].lower() in COMMON_WORDS:

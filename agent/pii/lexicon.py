@@ -66,6 +66,19 @@ IT_WORDS = frozenset(
     )
 )
 
+# Job titles that sign a ticket where a name would ("Thanks,\nProgramme Portfolio Officer",
+# "Cordialement,\nChargée de portefeuille projets"): a span holding one is not a person.
+JOB_WORDS = frozenset(
+    _words(
+        """
+        officer manager director engineer analyst assistant coordinator lead specialist consultant
+        administrator architect developer designer technician intern supervisor executive head
+        chargé chargée directeur directrice ingénieur ingénieure technicien technicienne
+        assistante stagiaire chef cheffe gestionnaire développeur développeuse
+        """
+    )
+)
+
 # Words that start a sentence or a greeting in tickets; with the stop words of both languages they
 # make the "common capitalised word" list used by the NER gate and the person filter.
 COMMON_WORDS = frozenset({w.lower() for w in _EN_STOP} | {w.lower() for w in _FR_STOP} | IT_WORDS)

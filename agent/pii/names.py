@@ -10,8 +10,9 @@ import re
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from agent.pii.given_names import listed_name
 from agent.pii.ids import result
-from agent.pii.lexicon import COMMON_WORDS, IT_WORDS
+from agent.pii.lexicon import COMMON_WORDS, IT_WORDS, JOB_WORDS
 
 _NAME_WORD = r"(?:Mc|Mac|O['’])?[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+(?:[-'’][A-ZÀ-ÖØ-Þa-zà-öø-ÿ][a-zà-öø-ÿ]+)*"
 _NAME = (
@@ -27,7 +28,7 @@ _CONTEXT_NAME = re.compile(
     r"|\b(?:[Rr]egards|[Tt]hanks|[Tt]hank you|[Cc]heers|[Bb]est|[Ss]incerely|[Cc]ordialement"
     r"|[Mm]erci(?: d'avance| beaucoup)?|[Bb]ien à vous|[Ss]alutations|[Bb]onne journée"
     r"|[Tt]hanks in advance|[Mm]any thanks)[ \t]*[,.!]?[ \t]*\n?[ \t]*(?:-+[ \t]*)?"
-    r"|\b(?:[Mm]anager|[Cc]ustomer|[Cc]lient|[Rr]esponsable|[Nn]ew starter|[Nn]ouvel arrivant"
+    r"|\b(?P<role>[Mm]anager|[Cc]ustomer|[Cc]lient|[Rr]esponsable|[Nn]ew starter|[Nn]ouvel arrivant"
     r"|[Nn]ouvelle arrivante|[Aa]pproved by|[Rr]eported by|[Ss]ubmitted by|[Aa]ssigned to"
     r"|[Vv]alidée? par|[Ss]ignalée? par|[Dd]emandée? par|[Gg]ive|[Uu]ser|[Uu]tilisateur)"
     r"[ \t]*:?[ \t]+"
@@ -71,6 +72,8 @@ def plausible_person(text: str) -> bool:
     lower = [w.lower().strip("'’") for w in words]
     if all(w in COMMON_WORDS for w in lower) or lower[0] in IT_WORDS:
         return False
+    if any(w in JOB_WORDS for w in lower):
+        return False  # a job title signing the ticket: "Programme Portfolio Officer"
     if any(w[0].islower() and w not in _PARTICLES for w in words):
         return False  # "imageRUNNER", "iPhone"; names are capitalised
     return not (len(words) == 1 and words[0].isupper())
@@ -101,6 +104,8 @@ class ContextNameRecognizer(LocalRecognizer):
                 continue
             start = m.start("name") + words[0].start()
             end = m.start("name") + words[-1].end()
+            if m.group("role") and not any(listed_name(w.group()) for w in words):
+                continue  # "client Northwind Traders": a role label is as often a company's
             if plausible_person(text[start:end]):
                 out.append(result(self, start, end, self.SCORE))
         return out

@@ -15,6 +15,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from agent.pii.given_names import listed_name
 from agent.pii.lexicon import COMMON_WORDS
 from agent.pii.names import plausible_person
 from agent.pii.spans import LANGUAGES, UNKNOWN
@@ -102,7 +103,16 @@ def _trim(ent: Span) -> Span | None:
         return None
     if end < len(doc) and doc[end].lower_ in _INVERTED_SUBJECTS:
         return None  # "Pouvez-vous", "Avez-vous": a verb before its inverted subject
+    for k in range(start, end):  # a name ends at a line break ("Maria Popescu\nAdministration")
+        if "\n" in doc[k].text:
+            end = k
+            break
+        if "\n" in doc[k].whitespace_:
+            end = k + 1
+            break
     span = Span(doc, start, end, label="PERSON")
+    if not any(listed_name(tok.text) for tok in span):
+        return None  # "Northwind Traders", "Programme Portfolio Officer", "Cluj": no known name
     return span if plausible_person(span.text) else None
 
 

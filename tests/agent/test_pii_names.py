@@ -104,3 +104,30 @@ def test_employee_numbers_by_prefix_and_possessive_cue(fast: PiiScrubber) -> Non
     ]:
         found = [(e.type, text[e.start : e.end]) for e in fast.analyze(text, lang)]
         assert found == [("EMPLOYEE_ID", value)], found
+
+
+@pytest.fixture(scope="module")
+def with_ner() -> PiiScrubber:
+    return PiiScrubber()
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        # NER's persons must hold a listed name: a place or a product line is not one.
+        ("Dear colleagues,\nWe purchased 2x Dell monitors for the Cluj office.", "en", []),
+        ("L'opportunité « Migration cloud – Retail » est toujours ouverte.", "fr", []),
+        # A role label introduces companies as often as people.
+        ("Please create a PAS project code for client Northwind Traders.", "en", []),
+        ("Merci de créer un code projet pour le client Banque Fictive.", "fr", []),
+        ("Ticket opened by customer Brianna Odom this morning.", "en", ["Brianna Odom"]),
+        # A job title signing the ticket, and a name that stops at the line break.
+        ("Setup form attached.\nThanks,\nProgramme Portfolio Officer", "en", []),
+        ("Cordialement,\nChargée de portefeuille projets", "fr", []),
+        ("Form attached.\nRegards,\nMaria Popescu\nAdministration", "en", ["Maria Popescu"]),
+    ],
+)
+def test_unlisted_persons_and_job_titles_left_alone(
+    with_ner: PiiScrubber, text: str, lang: str, expected: list[str]
+) -> None:
+    assert persons(with_ner, text, lang) == expected
