@@ -95,8 +95,9 @@ def _places() -> set[str]:
 
 
 def _load(path: Path) -> dict:
+    # names-dataset's own data files (the package is pinned in the `lexicon` extra), not input.
     with gzip.open(path) as f:
-        return pickle.load(f)  # the package's own data file
+        return pickle.load(f)  # nosec B301
 
 
 def build(rank: int, family_rank: int) -> dict[str, list[str]]:
