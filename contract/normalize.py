@@ -6,8 +6,10 @@ punctuation. Both the training pipelines and the predictors call `normalize` so 
 same form at fit and at serve time (no train/serve skew). It keeps letters of every script and
 accents, so French and Arabic stay readable for the multilingual transformer, and drops the
 function words the training file never contains (`function_words.txt`: the upstream
-preprocessing removed "i", "my", "in"; French and Arabic ones it never had), which leaves every
-training ticket unchanged and brings live ones closer to what the models learned.
+preprocessing removed "i", "my", "in"; French and Arabic ones it never had), and writes the
+French and Arabic IT words of `glossary.tsv` in the training file's English ("imprimante" ->
+"printer", "كلمة المرور" -> "password password"). Neither list holds a word of the training file,
+so every training ticket reads as before and live ones come closer to what the models learned.
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ from pathlib import Path
 # Version 2 (function words dropped) leaves every training ticket as version 1 did, so the models
 # of 2026-12-03 that record "1" were not retrained: fit again under 2 they would be the same. A
 # version that changes training text starts a new set, and older models then need a retrain.
-NORMALIZATION_VERSION = "2"
-READS_TRAINING_ALIKE = frozenset({"1", "2"})
+# Version 3 (the glossary) also leaves every training ticket as it was.
+NORMALIZATION_VERSION = "3"
+READS_TRAINING_ALIKE = frozenset({"1", "2", "3"})
 FUNCTION_WORDS_FILE = Path(__file__).with_name("function_words.txt")
+GLOSSARY_FILE = Path(__file__).with_name("glossary.tsv")
 
 # A quoted reply starts at one of these lines; everything after it is the older conversation.
 _REPLY_HEADER = re.compile(
@@ -79,7 +83,21 @@ def letters_only(text: str) -> str:
 
 def normalize(text: str) -> str:
     """Bring one live ticket to the form the models learned from."""
-    return " ".join(w for w in letters_only(text).split() if w not in _FUNCTION_WORDS)
+    return " ".join(
+        _GLOSSARY.get(w) or _behind_clitic(w) or w
+        for w in letters_only(text).split()
+        if w not in _FUNCTION_WORDS
+    )
+
+
+def _behind_clitic(word: str) -> str | None:
+    """An Arabic glossary word behind a clitic: "والطابعة", "بالشبكة", "للحساب", "وحسابي"."""
+    if word[:1] not in _CLITICS:
+        return None
+    for prefix in ("وال", "بال", "فال", "كال", "لل"):
+        if word.startswith(prefix) and (hit := _GLOSSARY.get("ال" + word[len(prefix) :])):
+            return hit
+    return _GLOSSARY.get(word[1:])
 
 
 def normalize_texts(texts: Iterable[str]) -> list[str]:
@@ -101,4 +119,12 @@ def _read_function_words(path: Path) -> frozenset[str]:
     return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
 
 
+def _read_glossary(path: Path) -> dict[str, str]:
+    """Missing, it fails at import, like the function words."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return dict(line.split("\t") for line in lines if line.strip() and not line.startswith("#"))
+
+
 _FUNCTION_WORDS = _read_function_words(FUNCTION_WORDS_FILE)
+_GLOSSARY = _read_glossary(GLOSSARY_FILE)
+_CLITICS = frozenset("وفبلك")

@@ -7,7 +7,9 @@ import pytest
 
 from contract.normalize import (
     FUNCTION_WORDS_FILE,
+    GLOSSARY_FILE,
     _read_function_words,
+    _read_glossary,
     letters_only,
     normalize,
     normalize_texts,
@@ -40,15 +42,15 @@ def test_quoted_reply_dropped():
 def test_french_and_arabic_keep_their_letters_and_lose_their_function_words():
     french = "Bonjour, je n'arrive plus à accéder au dossier « Finance » !"
     assert letters_only(french) == "bonjour je n arrive plus à accéder au dossier finance"
-    assert normalize(french) == "bonjour arrive plus accéder dossier finance"
+    assert normalize(french) == "bonjour arrive plus accéder folder finance"
     arabic = "مرحباً، لا أستطيع الدخول إلى البريد الإلكتروني منذ ٣ أيام."
     assert letters_only(arabic) == "مرحبا لا أستطيع الدخول إلى البريد الإلكتروني منذ أيام"
-    assert normalize(arabic) == "مرحبا أستطيع الدخول البريد الإلكتروني أيام"
+    assert normalize(arabic) == "مرحبا أستطيع login mailbox email الإلكتروني أيام"
 
 
-def test_function_words_leave_every_training_ticket_unchanged():
-    """The list holds only words the training file never contains, so models trained before it
-    read their training tickets exactly as before (the full file when it is here)."""
+def test_function_words_and_glossary_leave_every_training_ticket_unchanged():
+    """Both lists hold only words the training file never contains, so models trained before
+    them read their training tickets exactly as before (the full file when it is here)."""
     full = ROOT.parent / "shared" / "data" / "it_tickets.csv"
     path = full if full.is_file() else ROOT / "data" / "sample.csv"
     documents = pd.read_csv(path, usecols=["Document"])["Document"].astype(str)
@@ -68,3 +70,19 @@ def test_placeholders_and_frames():
     assert normalize("Call <PERSON> at <PHONE_NUMBER> today") == "call at today"
     frame = pd.DataFrame({"text": ["A1", "b!"]})
     assert normalize_texts(frame) == ["a", "b"]
+
+
+def test_glossary_writes_it_words_in_the_training_files_english():
+    """French and Arabic IT words become the English words the models learned, also behind an
+    Arabic clitic; other words stay as they are."""
+    assert normalize("L'imprimante du 2e étage n'imprime plus") == "printer e étage imprime plus"
+    assert normalize("كلمة المرور والطابعة بالشبكة وحسابي") == (
+        "password password printer network account"
+    )
+    assert normalize("وصباح الخير") == "وصباح الخير"  # no glossary word behind the clitic
+
+
+def test_the_glossary_is_required(tmp_path):
+    assert len(_read_glossary(GLOSSARY_FILE)) > 200
+    with pytest.raises(FileNotFoundError):
+        _read_glossary(tmp_path / "missing.tsv")
