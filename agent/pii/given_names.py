@@ -84,7 +84,7 @@ class GivenNameRecognizer(LocalRecognizer):
         i = 0
         while i < len(tokens):
             word = tokens[i].group()
-            if not (word[0].isupper() or word[1:2] in ("'", "’")):
+            if not (word[0].isupper() or "'" in word[1:3] or "’" in word[1:3]):
                 i += 1  # most words: lowercase, no elision ("d'Hélène"): not a name here
                 continue
             start, end = _core(tokens[i])

@@ -42,18 +42,28 @@ def name_candidates(text: str) -> list[tuple[int, int]]:
     tokens = list(_TOKEN.finditer(text))
     found = []
     for i, tok in enumerate(tokens):
-        word = _ELISION.sub("", tok.group())
+        word = tok.group()
+        if not (word[0].isupper() or "'" in word[1:3] or "’" in word[1:3]):
+            continue  # most words: lowercase and no elision, decided without a regex
+        word = _ELISION.sub("", word)
         if not _TITLE.match(word) or word.lower() in COMMON_WORDS:
             continue
-        before = text[: tok.start()].rstrip(" \t")
-        if before and before[-1] not in ".!?:\n":
+        before = _next_char(text, tok.start() - 1, -1)
+        if before and before not in ".!?:\n":
             found.append(tok.span())
             continue
-        after = text[tok.end() :].lstrip(" \t")
+        after = _next_char(text, tok.end(), 1)
         nxt = tokens[i + 1].group() if i + 1 < len(tokens) else ""
-        if not after or after[0] in ",\n" or _TITLE.match(nxt):
+        if not after or after in ",\n" or _TITLE.match(nxt):
             found.append(tok.span())
     return found
+
+
+def _next_char(text: str, pos: int, step: int) -> str:
+    """The first character from `pos` on (backwards for step -1) that is not a space or tab."""
+    while 0 <= pos < len(text) and text[pos] in " \t":
+        pos += step
+    return text[pos] if 0 <= pos < len(text) else ""
 
 
 def needs_ner(text: str) -> bool:
