@@ -7,8 +7,9 @@ same form at fit and at serve time (no train/serve skew). It keeps letters of ev
 accents, so French and Arabic stay readable for the multilingual transformer, and drops the
 function words the training file never contains (`function_words.txt`: the upstream
 preprocessing removed "i", "my", "in"; French and Arabic ones it never had), and writes the
-French and Arabic IT words of `glossary.tsv` in the training file's English ("imprimante" ->
-"printer", "كلمة المرور" -> "password password"). Neither list holds a word of the training file,
+French, Arabic and live-English IT words of `glossary.tsv` in the training file's English
+("imprimante" -> "printer", "كلمة المرور" -> "password password", "timesheet" -> "timecard").
+Neither list holds a word of the training file,
 so every training ticket reads as before and live ones come closer to what the models learned.
 """
 

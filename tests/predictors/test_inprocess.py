@@ -74,7 +74,8 @@ def test_evaluation_scores_what_the_predictor_serves(trained, kind: str):
 
 
 def test_familiarity_separates_training_like_text_from_other_languages(trained):
-    """The SVM knows the words of stripped English tickets, not French or Arabic ones."""
+    """The SVM knows the words of stripped English tickets, not French or Arabic ones, except the
+    IT words the glossary writes in the training file's English (contract/glossary.tsv)."""
     texts, _ = read_split(trained / "splits", "test")
     model = SvmClassifier(
         PredictorSettings(model_name="t", model_dir=str(trained / "models" / "svm"))
@@ -83,12 +84,19 @@ def test_familiarity_separates_training_like_text_from_other_languages(trained):
     familiar = model.score(texts[:50]).familiarity
     foreign = model.score(
         [
+            "Bonjour, je n'arrive plus à ouvrir la porte du troisième étage depuis ce matin",
+            "مرحبا، الباب في الطابق الثالث لا يفتح منذ الصباح",
+        ]
+    ).familiarity
+    glossed = model.score(
+        [
             "Bonjour, je n'arrive plus à ouvrir ma boîte aux lettres depuis ce matin",
             "مرحبا، لا أستطيع الدخول إلى حسابي منذ الصباح",
         ]
     ).familiarity
     assert np.median(familiar) > 0.9
     assert foreign.max() < 0.5
+    assert np.all(glossed > foreign), (glossed, foreign)
 
 
 def test_svm_keywords_are_the_terms_that_decided(trained):
