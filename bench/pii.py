@@ -30,7 +30,14 @@ from pathlib import Path
 from typing import Any
 
 from agent.pii import PiiScrubber, needs_ner
-from devtools.pii_score import CASES, ORGANISATION_PATTERN, evaluate, false_positives, load_cases
+from devtools.pii_score import (
+    CASES,
+    HELDOUT,
+    ORGANISATION_PATTERN,
+    evaluate,
+    false_positives,
+    load_cases,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "results" / "pii.json"
@@ -128,18 +135,17 @@ def run(cases_paths: Iterable[Path] = CASES, out: Path | None = OUT) -> dict[str
         "latency_no_name_candidates": {},
         "gate_rate": {},
     }
-    heldout = [c for c in cases if c.get("split") == "heldout"]
+    heldout = [c for c in cases if c.get("split") == HELDOUT]
+    dev = [c for c in cases if c.get("split") != HELDOUT]
     no_candidates = {
         lang: [t for t in typical_tickets(cases, lang) if not needs_ner(t)] for lang in LANGS
     }
     for mode, kwargs in MODES.items():
         scrubber = PiiScrubber(**kwargs, employee_id_pattern=ORGANISATION_PATTERN)
-        results["quality"][mode] = evaluate(
-            scrubber, [c for c in cases if c.get("split") != "heldout"]
-        )
+        results["quality"][mode] = evaluate(scrubber, dev)
         results["heldout"][mode] = evaluate(scrubber, heldout)
         results["false_positives"][mode] = {
-            "dev": false_positives(scrubber, [c for c in cases if c.get("split") != "heldout"]),
+            "dev": false_positives(scrubber, dev),
             "heldout": false_positives(scrubber, heldout),
         }
         results["latency"][mode] = {
@@ -150,9 +156,7 @@ def run(cases_paths: Iterable[Path] = CASES, out: Path | None = OUT) -> dict[str
             lang: latency(scrubber, texts, lang) for lang, texts in no_candidates.items() if texts
         }
         if mode == "patterns":
-            results["quality"]["unknown_lang"] = evaluate(
-                scrubber, [c for c in cases if c.get("split") != "heldout"], as_unknown=True
-            )
+            results["quality"]["unknown_lang"] = evaluate(scrubber, dev, as_unknown=True)
             results["latency"]["unknown_lang"] = {
                 "all": latency(
                     scrubber, [t for g in LANGS for t in typical_tickets(cases, g)], None

@@ -18,16 +18,14 @@ from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from agent.pii.ids import result
-from agent.pii.lexicon import COMMON_WORDS
+from agent.pii.lexicon import COMMON_WORDS, NAME_PARTICLES
 
 LISTS = Path(__file__).with_name("lists")
-_TOKEN = re.compile(r"[\w'’-]+")
-_ELISION = re.compile(r"^(?:[LlDdJjNnSsCcMmTt]|[Qq]u)['’](?=\w)")
+# Words as the name scanners (this module, names.py, ner.py) cut them, and French elision.
+TOKEN = re.compile(r"[\w'’-]+")
+ELISION = re.compile(r"^(?:[LlDdJjNnSsCcMmTt]|[Qq]u)['’](?=\w)")
 _TITLE = re.compile(r"^(?:Mc|Mac|O['’])?[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+(?:[-'’][A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+)*$")
 _CAPS = re.compile(r"^[A-ZÀ-ÖØ-Þ]{3,}(?:-[A-ZÀ-ÖØ-Þ]{2,})?$")
-_PARTICLES = frozenset(
-    ["de", "du", "des", "la", "le", "van", "von", "der", "den", "da", "di", "el", "al"]
-) | {"ben", "bin", "ibn"}
 _FAMILY_WORDS = 3  # family-name words after a given name ("Marie de La Tour" is 3 after Marie)
 # Words after which a capitalised word-name is a person: "reset the MFA for Sandy", "ask Dean".
 _PERSON_CUE = re.compile(
@@ -35,6 +33,12 @@ _PERSON_CUE = re.compile(
     r" de|demander à|voir avec|appeler)) $",
     re.IGNORECASE,
 )
+
+
+def may_be_capitalised(word: str) -> bool:
+    """Capitalised, or capitalised after an elision ("d'Hélène", "qu'Anna"): the cheap test
+    that lets the scanners skip most words of a ticket without a regex."""
+    return word[0].isupper() or "'" in word[1:3] or "’" in word[1:3]
 
 
 def _lines(name: str) -> list[str]:
@@ -79,13 +83,12 @@ class GivenNameRecognizer(LocalRecognizer):
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
         """Scan words left to right; a name swallows the family-name words that follow it."""
-        tokens = list(_TOKEN.finditer(text))
+        tokens = list(TOKEN.finditer(text))
         out: list[RecognizerResult] = []
         i = 0
         while i < len(tokens):
-            word = tokens[i].group()
-            if not (word[0].isupper() or "'" in word[1:3] or "’" in word[1:3]):
-                i += 1  # most words: lowercase, no elision ("d'Hélène"): not a name here
+            if not may_be_capitalised(tokens[i].group()):
+                i += 1
                 continue
             start, end = _core(tokens[i])
             kind = self.given.get(text[start:end])
@@ -101,7 +104,7 @@ class GivenNameRecognizer(LocalRecognizer):
                 and text[tokens[j - 1].end() - 2 : tokens[j - 1].end()] not in _POSSESSIVES
             ):
                 word_start, word_end = _core(tokens[j])
-                if tokens[j].group().lower() in _PARTICLES and j + 1 < len(tokens):
+                if tokens[j].group().lower() in NAME_PARTICLES and j + 1 < len(tokens):
                     j += 1  # "de", "van der": only as part of a family name that follows
                     continue
                 if not self._family_like(text[word_start:word_end], strict=ambiguous):
@@ -130,7 +133,7 @@ def _core(token: re.Match[str]) -> tuple[int, int]:
     """The name inside a token: without a French elision ("d'Hélène") or an English possessive
     ("Odom's")."""
     start, end = token.span()
-    elided = _ELISION.match(token.group())
+    elided = ELISION.match(token.group())
     if elided:
         start += elided.end()
     if token.group().endswith(_POSSESSIVES):

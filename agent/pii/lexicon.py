@@ -66,6 +66,9 @@ IT_WORDS = frozenset(
     )
 )
 
+# Lowercase words inside a Latin-script name: "Marie de La Tour", "Jan van den Berg".
+NAME_PARTICLES = frozenset(_words("de du des la le van von der den da di el al ben bin ibn"))
+
 # Job titles that sign a ticket where a name would ("Thanks,\nProgramme Portfolio Officer",
 # "Cordialement,\nChargée de portefeuille projets"): a span holding one is not a person.
 JOB_WORDS = frozenset(

@@ -10,9 +10,9 @@ import re
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from agent.pii.given_names import listed_name
+from agent.pii.given_names import TOKEN, listed_name
 from agent.pii.ids import result
-from agent.pii.lexicon import COMMON_WORDS, IT_WORDS, JOB_WORDS
+from agent.pii.lexicon import COMMON_WORDS, IT_WORDS, JOB_WORDS, NAME_PARTICLES
 
 _NAME_WORD = r"(?:Mc|Mac|O['’])?[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+(?:[-'’][A-ZÀ-ÖØ-Þa-zà-öø-ÿ][a-zà-öø-ÿ]+)*"
 _NAME = (
@@ -37,28 +37,6 @@ _CONTEXT_NAME = re.compile(
     r"|[Mm]a (?:collègue|responsable|manager)|[Oo]n behalf of|[Dd]e la part de)[ \t]+)"
     rf"(?P<name>{_NAME})"
 )
-_WORD = re.compile(r"[\w'’-]+")
-
-
-_PARTICLES = frozenset(
-    [
-        "de",
-        "du",
-        "des",
-        "la",
-        "le",
-        "van",
-        "von",
-        "der",
-        "da",
-        "di",
-        "el",
-        "al",
-        "ben",
-        "bin",
-        "ibn",
-    ]
-)
 
 
 def plausible_person(text: str) -> bool:
@@ -66,7 +44,7 @@ def plausible_person(text: str) -> bool:
 
     NER tags "Citrix Workspace", "Canon imageRUNNER" or "Salary" (sentence start) as persons.
     """
-    words = _WORD.findall(text)
+    words = TOKEN.findall(text)
     if not words or any(c.isdigit() or c in "/@:" for c in text):
         return False
     lower = [w.lower().strip("'’") for w in words]
@@ -74,7 +52,7 @@ def plausible_person(text: str) -> bool:
         return False
     if any(w in JOB_WORDS for w in lower):
         return False  # a job title signing the ticket: "Programme Portfolio Officer"
-    if any(w[0].islower() and w not in _PARTICLES for w in words):
+    if any(w[0].islower() and w not in NAME_PARTICLES for w in words):
         return False  # "imageRUNNER", "iPhone"; names are capitalised
     return not (len(words) == 1 and words[0].isupper())
 

