@@ -19,7 +19,6 @@ the agent, by `bench.live`. Writes JSON and prints a table.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -33,6 +32,7 @@ import contract.transformer_runtime as transformer_runtime
 from contract.normalize import _FUNCTION_WORDS, letters_only, normalize
 from contract.transformer_runtime import TicketEncoder
 from devtools.harness import ROOT, machine
+from pipelines.augment import read_glossary
 
 LANGS = ("en", "fr", "ar")
 OUT = ROOT / "bench" / "results" / "glossary.json"
@@ -48,19 +48,17 @@ def reversed_augment_glossary(path: Path, training_words: Counter) -> Callable[[
     the training file uses most."""
     words: dict[str, str] = {}
     phrases: dict[tuple[str, ...], str] = {}
-    with path.open(encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            english = row["en"].strip()
-            for variant in (v for col in ("fr", "ar") for v in row[col].split("|")):
-                key = letters_only(variant).split()
-                if not key or key == [english]:
-                    continue
-                if len(key) > 1:
-                    phrases.setdefault(tuple(key), english)
-                elif key[0] not in training_words and (
-                    key[0] not in words or training_words[english] > training_words[words[key[0]]]
-                ):
-                    words[key[0]] = english
+    for english, translations in read_glossary(path).items():
+        for variant in (v for variants in translations.values() for v in variants):
+            key = letters_only(variant).split()
+            if not key or key == [english]:
+                continue
+            if len(key) > 1:
+                phrases.setdefault(tuple(key), english)
+            elif key[0] not in training_words and (
+                key[0] not in words or training_words[english] > training_words[words[key[0]]]
+            ):
+                words[key[0]] = english
 
     def translate(text: str) -> str:
         tokens, out, i = letters_only(text).split(), [], 0
