@@ -14,8 +14,10 @@ from agent.pii.lexicon import (
     AR_CLOSINGS,
     AR_GIVEN_NAMES,
     AR_HONORIFICS,
+    AR_IN_NAME_OF,
     AR_LABELS,
     AR_NAME_LINKS,
+    AR_NAMED_THINGS,
     AR_NOT_NAMES,
     normalize_ar,
 )
@@ -101,6 +103,15 @@ class ArabicNameRecognizer(LocalRecognizer):
     ) -> tuple[int | None, int, bool]:
         """Where a name starts at word i: (first word, char offset, found by context?)."""
         key, has_next = keys[i], i + 1 < len(words)
+        if (
+            has_next
+            and key in AR_IN_NAME_OF
+            and i > 0
+            and keys[i - 1] in AR_NAMED_THINGS
+            and _adjacent(text, words[i], words[i + 1])
+            and self._name_like(keys[i + 1])
+        ):
+            return i + 1, words[i + 1].start(), True
         if (
             has_next
             and key in AR_HONORIFICS

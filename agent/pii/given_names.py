@@ -34,6 +34,19 @@ _PERSON_CUE = re.compile(
     re.IGNORECASE,
 )
 
+# Chat-style tickets are written in lower case ("my name is sarah", "reset pw for sarah jones",
+# "thanks, priya"): after these cues a lowercase word counts when it is a listed given name that
+# is not also a word or a place. After a self-introduction a name that is also a word ("lee",
+# "john") counts too; after a preposition ("for", "from") only a given and a family name together:
+# the training tickets hold "rights for read write", and the lists' word check misses "read".
+_LOWER_CUE = re.compile(
+    r"\b(?:(?P<intro>my name is|je m'appelle|moi c'est)|(?P<weak>for|pour|from|de la part de"
+    r"|this is)|i am|i'm|je suis|thanks|thank you|thx|cheers|regards|merci|hi|hello|hey"
+    r"|bonjour|salut|user|utilisateur)\b[ \t]*[,:]?[ \t]*\n?[ \t]*(?<=[\s,:])"
+    r"(?P<given>[a-zà-öø-ÿ]{2,})\b(?:[ \t]+(?P<family>[a-zà-öø-ÿ]{2,})\b)?",
+    re.IGNORECASE,
+)
+
 
 def may_be_capitalised(word: str) -> bool:
     """Capitalised, or capitalised after an elision ("d'Hélène", "qu'Anna"): the cheap test
@@ -116,6 +129,28 @@ class GivenNameRecognizer(LocalRecognizer):
                 i = j
             else:
                 i += 1
+        return out + self._lowercase(text)
+
+    def _lowercase(self, text: str) -> list[RecognizerResult]:
+        """Lowercase names after a cue (`_LOWER_CUE`)."""
+        out = []
+        pos = 0
+        # Overlapping: "bonjour, je m'appelle camille": the word after one cue may open the next.
+        while m := _LOWER_CUE.search(text, pos):
+            pos = m.start("given")
+            given = m.group("given")
+            kind = self.given.get(given.title())
+            if given[0].isupper() or given in COMMON_WORDS:
+                continue
+            if kind != "name" and not (kind == "ambiguous" and m.group("intro")):
+                continue
+            end = m.end("given")
+            family = m.group("family")
+            if family and family.title() in self.family and family not in COMMON_WORDS:
+                end = m.end("family")
+            elif m.group("weak"):
+                continue
+            out.append(result(self, m.start("given"), end, self.SCORE))
         return out
 
     def _family_like(self, word: str, strict: bool) -> bool:

@@ -5,8 +5,11 @@ so a bare digit run is never enough. A format is redacted on its own only when i
 checksum makes an accident unlikely (French NIR with its mod-97 key, Emirates ID 784-... with Luhn,
 Egyptian 14-digit numbers that hold a birth date and a governorate code, UK National Insurance
 letters, US SSN written 123-45-6789). Everything else (Saudi ID/iqama, Moroccan and Tunisian CIN,
-Algerian NIN, SSN without dashes, any number) needs a cue word in the ticket's language right
-before it ("national ID", "n° de sécurité sociale", "رقم الهوية", ...). Employee numbers always
+Algerian NIN, SSN without dashes, passport and driving-licence numbers, any number) needs a cue
+word in the ticket's language right before it ("national ID", "n° de sécurité sociale",
+"رقم الهوية", "passport no.", ...): written as people write them (abbreviated, without the
+hamza, with a possessive: "رقم اقامتي"). Passports and driving licences are not in the issue's
+list, but they identify a person as surely and share the placeholder. Employee numbers always
 need a cue ("employee number", "matricule", "الرقم الوظيفي") unless the organisation's own format
 is configured (`CCAI_AGENT_PII_EMPLOYEE_ID_PATTERN`, e.g. `ST-\\d{5}`).
 
@@ -28,41 +31,58 @@ EMPLOYEE_ID = "EMPLOYEE_ID"
 _ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 # Between a cue and its number: a few words ("is", "est", "هو", "الخاص بي"), no sentence end,
 # no other digits.
-_GAP = re.compile(r"[^\d.!?؟\n]{0,40}")
+_GAP = re.compile(r"(?:[^\d.!?؟\n]|(?<=\bno)\.|(?<=\bNo)\.|(?<=\bNO)\.|(?<=\bnr)\.){0,40}")
 # A letter prefix is glued to the digits ("BK123456", "E-10472"): "is 123456" keeps its "is".
-_NUMBER_AFTER_CUE = re.compile(r"(?<![\w-])[A-Za-z]{0,3}-?\d(?:[ -]?\d){4,17}[A-Za-z]?(?![\w-])")
+# Passport numbers mix them ("12AB34567"); a UK NINO after its cue may be spaced ("QQ 12 34 56 C").
+_NUMBER_AFTER_CUE = re.compile(
+    r"(?<![\w-])(?:[A-Za-z]{0,3}-?\d(?:[ -]?\d){4,17}[A-Za-z]?|\d{1,3}[A-Za-z]{1,3}\d{4,9}"
+    r"|[A-Za-z]{2} \d{2} ?\d{2} ?\d{2}(?: [A-Da-d])?)(?![\w-])"
+)
 # "it should be E123 not E456", "A12 ou A34": a second number joined to a cued one is one too.
 _JOINED = re.compile(
     r"\s*(?:,|/|or|and|not|instead of|ou|et|pas|au lieu de|أو|و|وليس|بدلا من|بدل)\s*",
     re.IGNORECASE,
 )
-_EMPLOYEE_AFTER_CUE = re.compile(r"(?<![\w-])[A-Za-z]{0,4}[-_/]?\d{3,10}[A-Za-z]?(?![\w-])")
+_EMPLOYEE_AFTER_CUE = re.compile(
+    r"(?<![\w-])[A-Za-z]{0,4}[-_/]?\d{3,10}(?:[-/]\d{1,6})?[A-Za-z]?(?![\w-])"
+)
 # An "EMP" prefix says what the number is without a cue ("I'm EMP-34633 on the staff list").
 _EMPLOYEE_PREFIXED = re.compile(r"(?<![\w-])EMP[-_]?\d{4,8}(?![\w-])")
 
 _NATIONAL_CUES = re.compile(
     r"\b(?:national (?:id(?:entity)?|identity|insurance|number)(?: (?:card|number|no\.?))?|"
     r"id(?:entity)? (?:card|number|no\.?)|identity|ssn|social security(?: number| no\.?)?|"
-    r"ni number|nino|iqama|emirates id|civil id|"
+    r"ni (?:number|no\.?|#)|nino|iqama|emirates id|civil id|"
+    r"passport(?: (?:number|no\.?|#|id)|\s*:)|"
+    r"driv(?:er|ing)['’]?s? licen[cs]e(?: (?:number|no\.?|#))?|"
     r"num[ée]ro (?:de |d['’])?(?:s[ée]curit[ée] sociale|s[ée]cu|identit[ée]|cin|insee|nir)|"
     r"n° (?:de |d['’])?(?:s[ée]curit[ée] sociale|s[ée]cu|identit[ée]|cin|insee)|"
     r"s[ée]curit[ée] sociale|s[ée]cu|nir|insee|cin|cnie|nin|carte (?:d['’]identit[ée]|nationale)|"
-    r"pi[èe]ce d['’]identit[ée]|identifiant national|num[ée]ro national)\b"
+    r"pi[èe]ce d['’]identit[ée]|identifiant national|num[ée]ro national|"
+    r"num[ée]ro d['’]identification(?: nationale?)?|identification nationale|"
+    r"(?:num[ée]ro|n°) (?:de |du )?passeport|passeport (?:n°|num[ée]ro)|"
+    r"(?:num[ée]ro |n° )?(?:de |du )?permis de conduire)(?!\w)"
     r"|رقم (?:ال)?هوي[ةه]|(?:ال)?هوي[ةه] (?:ال)?وطني[ةه]|بطاق[ةه] (?:ال)?(?:هوي[ةه]|تعريف|"
-    r"وطني[ةه])|(?:ال)?رقم (?:ال)?(?:وطني|قومي)|رقم (?:ال)?إقام[ةه]|(?:ال)?إقام[ةه] رقم|"
-    r"(?:ال)?بطاق[ةه] (?:ال)?وطني[ةه]|الهوي[ةه]|هويتي",
+    r"وطني[ةه])|(?:ال)?رقم (?:ال)?(?:وطني|قومي)|رقم (?:ال)?[إا]قام(?:[ةه]|ت(?:ي|ه|ها|ك))|"
+    r"(?:ال)?[إا]قام[ةه] رقم|(?:ال)?بطاق[ةه] (?:ال)?وطني[ةه]|بطاقت(?:ي|ه|ها|ك) (?:ال)?(?:وطني[ةه]|"
+    r"تعريف|هوي[ةه])|الهوي[ةه]|هويت(?:ي|ه|ها|ك)|رقم (?:ال)?تعريف (?:ال)?وطني|"
+    r"رقم جواز (?:ال)?سفر(?:ي|ه|ها|ك)?|جواز سفر(?:ي|ه|ها|ك)|رخص[ةه] (?:ال)?(?:قياد[ةه]|سياق[ةه])|"
+    r"رخصت(?:ي|ه) (?:ال)?قياد[ةه]",
     re.IGNORECASE,
 )
 _EMPLOYEE_CUES = re.compile(
     r"\b(?:employee (?:number|no\.?|#|id|code|ref(?:erence)?)|staff (?:id|number|no\.?|#|code)|"
     r"personnel (?:number|no\.?|id)|payroll (?:number|no\.?|id)|badge (?:number|no\.?|#|id)|"
-    r"emp(?:loyee)?[ -]?id|worker id|"
+    r"emp(?:loyee)?[ -]?id|worker id|emp\.? ?(?:no\.?|#|number|num)|hr (?:number|no\.?|id)|"
+    r"works (?:number|no\.?)|staff ref(?:erence)?|badge n°|mat\.|"
+    r"id (?:employ[ée]|salari[ée]|agent)|"
     r"matricule(?: (?:employ[ée]|salari[ée]|RH))?|"
     r"num[ée]ro (?:de |d['’])?(?:employ[ée]|salari[ée]|agent|badge|personnel|matricule)|"
     r"n° (?:de |d['’])?(?:employ[ée]|salari[ée]|agent|badge|matricule)|"
     r"identifiant (?:employ[ée]|salari[ée]|RH)|code (?:employ[ée]|salari[ée]))(?!\w)"
     r"|(?:ال)?رقم(?:ي|ه|ها|ك)? (?:ال)?وظيف[يى]|رقم (?:ال)?موظف|رقم (?:ال)?شار[ةه]|"
-    r"رقم (?:ال)?بطاق[ةه] (?:ال)?وظيفي[ةه]|رقم (?:ال)?توظيف",
+    r"رقم (?:ال)?بطاق[ةه] (?:ال)?وظيفي[ةه]|رقم (?:ال)?توظيف|(?:كود|رمز) (?:ال)?موظف|"
+    r"(?:ال)?رقم (?:ال)?تعريفي (?:لل|ال)موظف|رقم (?:ال)?عامل",
     re.IGNORECASE,
 )
 
@@ -228,7 +248,7 @@ class NationalIdRecognizer(LocalRecognizer):
                     taken.append((m.start(), m.end()))
         # Any number right after a cue (CIN "BK123456", Tunisian 8 digits, Algerian NIN...).
         for cue in _NATIONAL_CUES.finditer(ascii_text):
-            m = _NUMBER_AFTER_CUE.search(ascii_text, cue.end(), cue.end() + 60)
+            m = _NUMBER_AFTER_CUE.search(ascii_text, cue.end())
             if m is None or not _GAP.fullmatch(ascii_text[cue.end() : m.start()]):
                 continue
             if any(s < m.end() and m.start() < e for s, e in taken):
@@ -261,7 +281,7 @@ class EmployeeIdRecognizer(LocalRecognizer):
         ascii_text = text.translate(_ARABIC_DIGITS)
         out = []
         for cue in _EMPLOYEE_CUES.finditer(ascii_text):
-            m = _EMPLOYEE_AFTER_CUE.search(ascii_text, cue.end(), cue.end() + 40)
+            m = _EMPLOYEE_AFTER_CUE.search(ascii_text, cue.end())
             if m and _GAP.fullmatch(ascii_text[cue.end() : m.start()]):
                 for start, end in _with_joined(ascii_text, m, _EMPLOYEE_AFTER_CUE):
                     out.append(result(self, start, end, self.SCORE))

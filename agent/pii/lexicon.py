@@ -82,6 +82,17 @@ JOB_WORDS = frozenset(
     )
 )
 
+# Words that open a place's name, as meeting rooms are often named ("salle « Mont Blanc »",
+# "Lake Geneva room"): a span that starts with one is not a person.
+PLACE_HEADS = frozenset(
+    _words(
+        """
+        mont mount mt lac lake loch pic peak cap cape col île ile isle rue avenue boulevard fort
+        port baie bay vallée valley
+        """
+    )
+)
+
 # Words that start a sentence or a greeting in tickets; with the stop words of both languages they
 # make the "common capitalised word" list used by the NER gate and the person filter.
 COMMON_WORDS = frozenset({w.lower() for w in _EN_STOP} | {w.lower() for w in _FR_STOP} | IT_WORDS)
@@ -155,6 +166,19 @@ AR_LABELS = frozenset(
     for w in _words(
         """
         جديد جديدة الاسم اسم المستخدم العميل الموظف المرسل المباشر المسؤول بواسطة من
+        """
+    )
+)
+
+# "باسم" is the name Basem, and "in the name of" after a thing that is opened or registered for
+# someone ("تذكرة باسم صادح": a ticket in Sadeh's name): then the next word is the name.
+AR_IN_NAME_OF = frozenset(normalize_ar(w) for w in _words("باسم بإسم بأسم"))
+AR_NAMED_THINGS = frozenset(
+    normalize_ar(w)
+    for w in _words(
+        """
+        تذكرة التذكرة طلب الطلب حساب الحساب حجز مسجل مسجلة مسجّل مسجّلة فاتورة الفاتورة بطاقة
+        شهادة عقد العقد مفتوح مفتوحة مفتوحه الجهاز جهاز الرخصة رخصة
         """
     )
 )

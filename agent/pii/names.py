@@ -10,9 +10,9 @@ import re
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from agent.pii.given_names import TOKEN, listed_name
+from agent.pii.given_names import TOKEN, given_names, listed_name
 from agent.pii.ids import result
-from agent.pii.lexicon import COMMON_WORDS, IT_WORDS, JOB_WORDS, NAME_PARTICLES
+from agent.pii.lexicon import COMMON_WORDS, IT_WORDS, JOB_WORDS, NAME_PARTICLES, PLACE_HEADS
 
 _NAME_WORD = r"(?:Mc|Mac|O['’])?[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+(?:[-'’][A-ZÀ-ÖØ-Þa-zà-öø-ÿ][a-zà-öø-ÿ]+)*"
 _NAME = (
@@ -25,10 +25,13 @@ _CONTEXT_NAME = re.compile(
     r"|Docteur|Maître)\.?[ \t]+"
     r"|\b(?:[Hh]i|[Hh]ello|[Hh]ey|[Dd]ear|[Gg]ood (?:morning|afternoon)|[Bb]onjour|[Bb]onsoir"
     r"|[Ss]alut|[Cc]her|[Cc]hère|[Cc]oucou)[ \t]+"
-    r"|\b(?:[Rr]egards|[Tt]hanks|[Tt]hank you|[Cc]heers|[Bb]est|[Ss]incerely|[Cc]ordialement"
-    r"|[Mm]erci(?: d'avance| beaucoup)?|[Bb]ien à vous|[Ss]alutations|[Bb]onne journée"
-    r"|[Tt]hanks in advance|[Mm]any thanks)[ \t]*[,.!]?[ \t]*\n?[ \t]*(?:-+[ \t]*)?"
-    r"|\b(?P<role>[Mm]anager|[Cc]ustomer|[Cc]lient|[Rr]esponsable|[Nn]ew starter|[Nn]ouvel arrivant"
+    r"|\b(?:[Rr]egards|[Tt]hanks|[Tt]hank you|[Cc]heers|[Bb]est|[Ss]incerely"
+    r"|[Cc]ordialement|[Mm]erci(?: d'avance| beaucoup)?|[Bb]ien à vous|[Ss]alutations"
+    r"|[Bb]onne journée|[Tt]hanks in advance|[Mm]any thanks)"
+    r"[ \t]*[,.!]?[ \t]*\n?[ \t]*(?:-+[ \t]*)?"
+    r"|(?P<dash>(?:^|\n)[ \t]*(?:--?|–|—|~)[ \t]*)"  # a signature line: "- Grace", "-- Tom"
+    r"|\b(?P<role>[Cc][Cc]|CC|[Aa]ttn|[Mm]anager|[Cc]ustomer|[Cc]lient|[Rr]esponsable"
+    r"|[Nn]ew starter|[Nn]ouvel arrivant"
     r"|[Nn]ouvelle arrivante|[Aa]pproved by|[Rr]eported by|[Ss]ubmitted by|[Aa]ssigned to"
     r"|[Vv]alidée? par|[Ss]ignalée? par|[Dd]emandée? par|[Gg]ive|[Uu]ser|[Uu]tilisateur)"
     r"[ \t]*:?[ \t]+"
@@ -37,6 +40,7 @@ _CONTEXT_NAME = re.compile(
     r"|[Mm]a (?:collègue|responsable|manager)|[Oo]n behalf of|[Dd]e la part de)[ \t]+)"
     rf"(?P<name>{_NAME})"
 )
+_WORD_OR_NAME = ("name", "ambiguous")  # the lists' kinds a lowercase name may have (not "place")
 
 
 def plausible_person(text: str) -> bool:
@@ -48,12 +52,13 @@ def plausible_person(text: str) -> bool:
     if not words or any(c.isdigit() or c in "/@:" for c in text):
         return False
     lower = [w.lower().strip("'’") for w in words]
-    if all(w in COMMON_WORDS for w in lower) or lower[0] in IT_WORDS:
+    if all(w in COMMON_WORDS for w in lower) or lower[0] in IT_WORDS or lower[0] in PLACE_HEADS:
         return False
     if any(w in JOB_WORDS for w in lower):
         return False  # a job title signing the ticket: "Programme Portfolio Officer"
-    if any(w[0].islower() and w not in NAME_PARTICLES for w in words):
-        return False  # "imageRUNNER", "iPhone"; names are capitalised
+    lowercase_name = text.islower() and given_names("latin").get(words[0].title()) in _WORD_OR_NAME
+    if not lowercase_name and any(w[0].islower() and w not in NAME_PARTICLES for w in words):
+        return False  # "imageRUNNER", "iPhone"; names are capitalised, but for "sarah jones"
     return not (len(words) == 1 and words[0].isupper())
 
 
@@ -73,6 +78,12 @@ class ContextNameRecognizer(LocalRecognizer):
         out = []
         for m in _CONTEXT_NAME.finditer(text):
             words = list(re.finditer(_NAME_WORD, m.group("name")))
+            if m.group("dash"):
+                line_end = text.find("\n", m.end("name"))
+                if text[m.end("name") : None if line_end < 0 else line_end].strip(" \t.!"):
+                    continue  # "- Grace" ends its line; "- Check the cable" is a list item
+                if len(words) == 1 and given_names("latin").get(words[0].group()) == "place":
+                    continue  # "- Paris" in a list of sites
             # Drop common words at the ends: "Hi Team", "Thanks John Support", "Mme".
             while words and words[-1].group().lower() in COMMON_WORDS:
                 words.pop()
@@ -82,8 +93,10 @@ class ContextNameRecognizer(LocalRecognizer):
                 continue
             start = m.start("name") + words[0].start()
             end = m.start("name") + words[-1].end()
-            if m.group("role") and not any(listed_name(w.group()) for w in words):
-                continue  # "client Northwind Traders": a role label is as often a company's
+            if (m.group("role") or m.group("dash")) and not any(
+                listed_name(w.group()) for w in words
+            ):
+                continue  # "client Northwind Traders", "- Payroll": as often a company or a list
             if plausible_person(text[start:end]):
                 out.append(result(self, start, end, self.SCORE))
         return out

@@ -61,6 +61,20 @@ _PHONE_CONTEXT = re.compile(
     r"(?i)(?:tel|tél|phone|mobile|portable|gsm|cell|call|line|appel|rappel|joindr|joignable|fixe"
     r"|whatsapp|sms|reach|contact|هاتف|جوال|رقمي|رقمه|رقمها|اتصل|اتصال|موبايل|واتساب|الخط\b|أرضي)"
 )
+# A phone word right before the number (a few words, no digits between): then a number of a
+# possible length is a phone even when libphonenumber does not know its range as allocated:
+# Ofcom's "07700 900123" and "01632 960961" are reserved for fiction, and people copy them into
+# tickets, forms and tests; a new mobile range reads the same to an old metadata table.
+_PHONE_CUE_NEAR = re.compile(
+    r"(?:(?i:\b(?:tel|tél|t[ée]l[ée]phone|phone|ph|mob|mobile|portable|gsm|cell|call|ring|text|fax"
+    r"|whatsapp|sms|my number|reach me|contact me|mon num[ée]ro|appel\w*|rappel\w*|joindre"
+    r"|joignable|fixe|هاتف\w*|جوال\w*|رقمي|رقمه|رقمها"
+    r"|اتصل|اتصال|موبايل|واتساب))|\b[MTF]\s*:)"
+    # then only the words that join a phone word to its number ("call me back on", "joignable
+    # au", "اتصل بي على"): "phone model 0815 4711" and "call ref 0012345678" are not phones.
+    r"(?:[\s:.\-–#]|(?i:\b(?:me|us|him|her|them|back|on|at|is|my|his|our|number|no|nr|directly"
+    r"|au|à|le|la|sur|est|mon|ma|son|sa|num[ée]ro|n°|بي|على|هو|رقم|عبر)\b))*$"
+)
 
 
 def _is_ipv4(s: str) -> bool:
@@ -96,12 +110,13 @@ class FastPhoneRecognizer(PhoneRecognizer):
         results: list[RecognizerResult] = []
         for cand in _PHONE_CANDIDATE.finditer(_blank_dates(text)):
             offset = cand.start()
+            near = _PHONE_CUE_NEAR.search(text[max(0, offset - 40) : offset]) is not None
             for part in re.finditer(r"[^/]+", cand.group()):  # "0612345678/0698765432"
                 snippet = part.group().rstrip(" \t\u00a0(-.")
                 lead = len(snippet) - len(snippet.lstrip(" \t\u00a0"))
                 snippet = snippet.strip(" \t\u00a0")
                 if self._plausible(text, snippet, offset + part.start()):
-                    for start, end, region in self._match(snippet):
+                    for start, end, region in self._match(snippet, near):
                         begin = offset + part.start() + lead
                         results.append(self._result(begin + start, begin + end, region))
         return results
@@ -117,8 +132,14 @@ class FastPhoneRecognizer(PhoneRecognizer):
             return bool(_PHONE_CONTEXT.search(text[max(0, start - 40) : start]))
         return True
 
-    def _match(self, snippet: str) -> list[tuple[int, int, str]]:
+    def _match(self, snippet: str, cued: bool = False) -> list[tuple[int, int, str]]:
         head = snippet.lstrip("(")
+        # Only a number written as a phone is (international prefix or trunk 0) is taken on its
+        # length alone: a bare run after "call" is as often a PO or case number.
+        written_as_phone = head.startswith("+") or unicodedata.digit(head[0], -1) == 0
+        varied = len(set(filter(str.isdigit, snippet))) >= 3  # not "0000000000"
+        possible = cued and written_as_phone and varied
+        leniency = phonenumbers.Leniency.POSSIBLE if possible else self.leniency
         if head.startswith(("+", "00")):
             regions: Iterable[str] = ("FR",)  # any region with the 00 international prefix
         elif unicodedata.digit(head[0], -1) == 0:
@@ -128,7 +149,7 @@ class FastPhoneRecognizer(PhoneRecognizer):
         found: list[tuple[int, int, str]] = []
         digits = sum(c.isdigit() for c in snippet)
         for region in regions:
-            for m in phonenumbers.PhoneNumberMatcher(snippet, region, leniency=self.leniency):
+            for m in phonenumbers.PhoneNumberMatcher(snippet, region, leniency=leniency):
                 if all(m.end <= s or m.start >= e for s, e, _ in found):
                     found.append((m.start, m.end, phonenumbers.region_code_for_number(m.number)))
             covered = sum(c.isdigit() for s, e, _ in found for c in snippet[s:e])

@@ -52,6 +52,18 @@ def test_lists_are_well_formed() -> None:
         # Also a place: only with a family name after it.
         ("Paris Hilton's account is locked.", "en", ["Paris Hilton"]),
         ("Leanne's laptop and Brianna Odom's phone.", "en", ["Leanne", "Brianna Odom"]),
+        # "باسم" is "in the name of" after a ticket or an account, and the name Basem otherwise.
+        ("تذكرة باسم صادح رقم INC#36179717: الطابعة لا تعمل.", "ar", ["صادح"]),
+        ("باسم الحربي لا يستطيع الدخول.", "ar", ["باسم الحربي"]),
+        # Signature lines and copy labels.
+        ("printer jammed again\n- Grace", "en", ["Grace"]),
+        ("cc: Joy", "en", ["Joy"]),
+        # Chat written in lower case: after a greeting or an introduction, a listed given name;
+        # after "for", a given and a family name together.
+        ("pls reset pw for sarah jones", "en", ["sarah jones"]),
+        ("hi sarah, vpn down", "en", ["sarah"]),
+        ("my name is lee and my vpn fails", "en", ["lee"]),
+        ("bonjour, je m'appelle camille et mon vpn ne marche pas", "fr", ["camille"]),
     ],
 )
 def test_listed_names_found(fast: PiiScrubber, text: str, lang: str, expected: list[str]) -> None:
@@ -66,6 +78,14 @@ def test_listed_names_found(fast: PiiScrubber, text: str, lang: str, expected: l
         ("Merci de m'ajouter à la liste « Communauté Testeurs France ».", "fr"),
         ("The end date is extended to 31 Dec for the project.", "en"),
         ("Outlook crashes when I open the shared calendar.", "en"),
+        # Lowercase words the lists hold as names, lists of sites, bullets that start with a name.
+        ("need rights for read write on the share", "en"),
+        ("thanks a lot\nbest regards\nleader", "en"),
+        ("Sites affected:\n- Paris\n- Payroll", "en"),
+        ("Steps:\n- Grace period expired\n- Restarted", "en"),
+        # Meeting rooms named after places.
+        ("L'écran de la salle de réunion « Mont Blanc » (2e étage) ne s'allume plus.", "fr"),
+        ("The Lake Geneva room projector is broken.", "en"),
         # Arabic words the profile data lists as first names: "same problem", "purchase order",
         # "the beginning of the month" (ب + a rare name), "the owner of employee number".
         ("زملاء آخرون في الفريق لديهم نفس المشكلة مع Outlook.", "ar"),
