@@ -190,7 +190,8 @@ def test_offsets_consistent_on_fixture(scrubber: PiiScrubber) -> None:
 # Targets from the brief on the generated sets (splits "dev" and "dev2", both tuned on); the
 # hand-written held-out set (data/pii/holdout/, nothing tuned on it) gets regression floors a
 # little under its measured level (python -m bench.pii, 2026-12-03: names en 0.86 / fr 0.92 /
-# ar 0.89, national ids 0.82-0.91, employee numbers 0.88, English phones 3 of 5).
+# ar 0.89, national ids 0.82-0.91, employee numbers 0.88, English phones 3 of 5; after the
+# variant batteries of test_pii_variants.py, same day: national ids 0.91-1.00, phones 4 of 5).
 PATTERN_TARGET = 0.98
 # Arabic dev names: 0.86 (the "dev2" Faker names that are also words, with no family name or
 # cue after them, are missed on purpose: they would flag the words in every ticket).
@@ -201,8 +202,8 @@ HELDOUT_FLOOR = {
     "CARD": 0.98,
     "IP_ADDRESS": 0.98,
     "URL": 0.98,
-    "PHONE": 0.6,
-    "NATIONAL_ID": 0.8,
+    "PHONE": 0.8,
+    "NATIONAL_ID": 0.9,
     "EMPLOYEE_ID": 0.85,
 }
 HELDOUT_PERSON_FLOOR = {"en": 0.82, "fr": 0.85, "ar": 0.85}
