@@ -44,10 +44,10 @@ _JOINED = re.compile(
     re.IGNORECASE,
 )
 _EMPLOYEE_AFTER_CUE = re.compile(
-    r"(?<![\w-])[A-Za-z]{0,4}[-_/]?\d{3,10}(?:[-/]\d{1,6})?[A-Za-z]?(?![\w-])"
+    r"(?<![\w-])[A-Za-z]{0,4}[-_/]?(?:\d{3,10}(?:[-/]\d{1,6})?|\d{2,3}[ -]\d{3})[A-Za-z]?(?![\w-])"
 )
 # An "EMP" prefix says what the number is without a cue ("I'm EMP-34633 on the staff list").
-_EMPLOYEE_PREFIXED = re.compile(r"(?<![\w-])EMP[-_]?\d{4,8}(?![\w-])")
+_EMPLOYEE_PREFIXED = re.compile(r"(?<![\w-])(?:EMP|[Ee]mp)[-_]?\d{4,8}(?![\w-])")
 
 _NATIONAL_CUES = re.compile(
     r"\b(?:national (?:id(?:entity)?|identity|insurance|number)(?: (?:card|number|no\.?))?|"
@@ -74,7 +74,8 @@ _EMPLOYEE_CUES = re.compile(
     r"\b(?:employee (?:number|no\.?|#|id|code|ref(?:erence)?)|staff (?:id|number|no\.?|#|code)|"
     r"personnel (?:number|no\.?|id)|payroll (?:number|no\.?|id)|badge (?:number|no\.?|#|id)|"
     r"emp(?:loyee)?[ -]?id|worker id|emp\.? ?(?:no\.?|#|number|num)|hr (?:number|no\.?|id)|"
-    r"works (?:number|no\.?)|staff ref(?:erence)?|badge n°|mat\.|"
+    r"works (?:number|no\.?)|staff ref(?:erence)?|badge n°|mat\.|employee nr\.?|"
+    r"sap (?:personnel|employee) (?:id|number|no\.?)|workday id|id rh|code agent|"
     r"id (?:employ[ée]|salari[ée]|agent)|"
     r"matricule(?: (?:employ[ée]|salari[ée]|RH))?|"
     r"num[ée]ro (?:de |d['’])?(?:employ[ée]|salari[ée]|agent|badge|personnel|matricule)|"
@@ -82,7 +83,8 @@ _EMPLOYEE_CUES = re.compile(
     r"identifiant (?:employ[ée]|salari[ée]|RH)|code (?:employ[ée]|salari[ée]))(?!\w)"
     r"|(?:ال)?رقم(?:ي|ه|ها|ك)? (?:ال)?وظيف[يى]|رقم (?:ال)?موظف|رقم (?:ال)?شار[ةه]|"
     r"رقم (?:ال)?بطاق[ةه] (?:ال)?وظيفي[ةه]|رقم (?:ال)?توظيف|(?:كود|رمز) (?:ال)?موظف|"
-    r"(?:ال)?رقم (?:ال)?تعريفي (?:لل|ال)موظف|رقم (?:ال)?عامل",
+    r"(?:ال)?رقم (?:ال)?تعريفي (?:لل|ال)موظف|رقم (?:ال)?عامل|(?:ال)?كود (?:ال)?وظيفي|"
+    r"بطاق[ةه] (?:ال)?موظف(?: رقم)?|رقم (?:ال)?ملف (?:ال)?وظيفي|رقم (?:ال)?تعريف (?:ال)?وظيفي",
     re.IGNORECASE,
 )
 

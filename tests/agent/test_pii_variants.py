@@ -92,6 +92,13 @@ def test_national_ids_after_the_cues_people_write(
         ("ar", "كود الموظف 4821", "4821"),
         ("ar", "الرقم التعريفي للموظف 4821", "4821"),
         ("ar", "رقم العامل 4821", "4821"),
+        ("en", "Workday ID 884412", "884412"),
+        ("en", "emp-34633 is my id", "emp-34633"),
+        ("fr", "ID RH 44721", "44721"),
+        ("fr", "Matricule 44 721", "44 721"),
+        ("ar", "الكود الوظيفي 44721", "44721"),
+        ("ar", "بطاقة الموظف رقم 44721", "44721"),
+        ("ar", "رقم الملف الوظيفي 44721", "44721"),
     ],
 )
 def test_employee_ids_after_the_cues_people_write(
@@ -107,6 +114,8 @@ def test_employee_ids_after_the_cues_people_write(
         ("en", "passport photo upload fails for case 4412345"),
         ("en", "format. 12345 rows exported"),
         ("en", "HR ticket number 12345 is closed"),
+        ("en", "employee badge reader error 40123"),
+        ("en", "the SAP number range 4500 000"),
         ("en", "I'm on the staff list (employee ref) and can't see my payslips since 2025-07-07."),
         ("fr", "le passeport biométrique, dossier 1234567"),
         ("ar", "تجديد جواز السفر عبر البوابة رقم الطلب 1234567"),
