@@ -8,8 +8,8 @@ letters, US SSN written 123-45-6789). Everything else (Saudi ID/iqama, Moroccan 
 Algerian NIN, SSN without dashes, passport and driving-licence numbers, any number) needs a cue
 word in the ticket's language right before it ("national ID", "n° de sécurité sociale",
 "رقم الهوية", "passport no.", ...): written as people write them (abbreviated, without the
-hamza, with a possessive: "رقم اقامتي"). Passports and driving licences are not in the issue's
-list, but they identify a person as surely and share the placeholder. Employee numbers always
+hamza, with a possessive: "رقم اقامتي"). Passports and driving licences identify a person as
+surely as a national ID and share its placeholder. Employee numbers always
 need a cue ("employee number", "matricule", "الرقم الوظيفي") unless the organisation's own format
 is configured (`CCAI_AGENT_PII_EMPLOYEE_ID_PATTERN`, e.g. `ST-\\d{5}`).
 
@@ -29,8 +29,8 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 NATIONAL_ID = "NATIONAL_ID"
 EMPLOYEE_ID = "EMPLOYEE_ID"
 _ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
-# Between a cue and its number: a few words ("is", "est", "هو", "الخاص بي"), no sentence end,
-# no other digits.
+# Between a cue and its number: a few words ("is", "est", "هو", "الخاص بي"), no sentence end
+# (the dot of "no." / "nr." is an abbreviation: "SSN no. 123456789"), no other digits.
 _GAP = re.compile(r"(?:[^\d.!?؟\n]|(?<=\bno)\.|(?<=\bNo)\.|(?<=\bNO)\.|(?<=\bnr)\.){0,40}")
 # A letter prefix is glued to the digits ("BK123456", "E-10472"): "is 123456" keeps its "is".
 # Passport numbers mix them ("12AB34567"); a UK NINO after its cue may be spaced ("QQ 12 34 56 C").

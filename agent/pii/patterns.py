@@ -134,8 +134,8 @@ class FastPhoneRecognizer(PhoneRecognizer):
 
     def _match(self, snippet: str, cued: bool = False) -> list[tuple[int, int, str]]:
         head = snippet.lstrip("(")
-        # Only a number written as a phone is (international prefix or trunk 0) is taken on its
-        # length alone: a bare run after "call" is as often a PO or case number.
+        # Only a number written the way phones are (international prefix or trunk 0) is taken on
+        # its length alone: a bare run after "call" is as often a PO or case number.
         written_as_phone = head.startswith("+") or unicodedata.digit(head[0], -1) == 0
         varied = len(set(filter(str.isdigit, snippet))) >= 3  # not "0000000000"
         possible = cued and written_as_phone and varied
