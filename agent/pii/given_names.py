@@ -18,7 +18,7 @@ from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from agent.pii.ids import result
-from agent.pii.lexicon import COMMON_WORDS, NAME_PARTICLES
+from agent.pii.lexicon import COMMON_WORDS, IT_WORDS, JOB_WORDS, NAME_PARTICLES, PLACE_HEADS
 
 LISTS = Path(__file__).with_name("lists")
 # Words as the name scanners (this module, names.py, ner.py) cut them, and French elision.
@@ -105,6 +105,8 @@ class GivenNameRecognizer(LocalRecognizer):
                 continue
             start, end = _core(tokens[i])
             kind = self.given.get(text[start:end])
+            if kind is None and _unlisted_given(text[start:end]):
+                kind = "unlisted"  # "Caspian Ridley": counts only with a listed family name
             if kind is None or text[start:end].lower() in COMMON_WORDS:
                 i += 1
                 continue
@@ -120,7 +122,8 @@ class GivenNameRecognizer(LocalRecognizer):
                 if tokens[j].group().lower() in NAME_PARTICLES and j + 1 < len(tokens):
                     j += 1  # "de", "van der": only as part of a family name that follows
                     continue
-                if not self._family_like(text[word_start:word_end], strict=ambiguous):
+                word = text[word_start:word_end]
+                if not self._family_like(word, strict=ambiguous, given_ok=kind != "unlisted"):
                     break
                 j, end, family = j + 1, word_end, True
             cued = kind == "ambiguous" and _PERSON_CUE.search(text, max(0, start - 20), start)
@@ -153,15 +156,26 @@ class GivenNameRecognizer(LocalRecognizer):
             out.append(result(self, m.start("given"), end, self.SCORE))
         return out
 
-    def _family_like(self, word: str, strict: bool) -> bool:
-        """A capitalised word that can be a family name: listed, or (after an unambiguous given
-        name) any capitalised word that is not a common or product word."""
+    def _family_like(self, word: str, strict: bool, given_ok: bool = True) -> bool:
+        """A capitalised word that can be a family name: listed (after a name the lists lack:
+        as a family name, so "Finance Claire" is not one), or (after an unambiguous given name)
+        any capitalised word that is not a common or product word."""
         if word.lower() in COMMON_WORDS or not (_TITLE.match(word) or _CAPS.match(word)):
             return False
-        return not strict or word.title() in self.family or word in self.given
+        if not given_ok and self.given.get(word) == "place":
+            return False  # "Testeurs France": a place after an unlisted word
+        return not strict or word.title() in self.family or (given_ok and word in self.given)
 
 
 _POSSESSIVES = ("'s", "’s")
+# Words that open no person's name: products, roles, places ("Windows", "Manager", "Mont").
+_NOT_GIVEN = IT_WORDS | JOB_WORDS | PLACE_HEADS | COMMON_WORDS
+
+
+def _unlisted_given(word: str) -> bool:
+    """A capitalised word the lists lack that may still be a given name (invented, rare or
+    foreign names: "Caspian", "Brynmor"): the scan takes it only before a listed family name."""
+    return len(word) >= 3 and bool(_TITLE.match(word)) and word.lower() not in _NOT_GIVEN
 
 
 def _core(token: re.Match[str]) -> tuple[int, int]:

@@ -35,6 +35,11 @@ _CONTEXT_NAME = re.compile(
     r"|[Nn]ouvelle arrivante|[Aa]pproved by|[Rr]eported by|[Ss]ubmitted by|[Aa]ssigned to"
     r"|[Vv]alidée? par|[Ss]ignalée? par|[Dd]emandée? par|[Gg]ive|[Uu]ser|[Uu]tilisateur)"
     r"[ \t]*:?[ \t]+"
+    # Form fields that hold a person: no listed name needed ("Employee: Marigold Thwaite").
+    r"|\b(?:(?:[Ff]ull )?[Nn]ame|[Ee]mployee|[Rr]equester|[Cc]aller|[Nn]om|[Pp]rénom|[Dd]emandeur"
+    r"|[Dd]emandeuse|[Cc]ollaborat(?:eur|rice)|[Ss]alariée?|[Ee]mployée?|[Bb]énéficiaire"
+    r"|[Bb]eneficiary)[ \t]*:[ \t]*"
+    r"|\b(?:[Rr]equested (?:by|for)|[Nn]ew (?:hire|joiner))[ \t]*:?[ \t]+"
     r"|\b(?:[Mm]y name is|I am|I'm|[Tt]his is|[Jj]e m'appelle|[Jj]e suis|[Mm]oi c'est"
     r"|[Mm]y (?:colleague|manager|boss)|[Mm]on (?:collègue|manager|responsable)"
     r"|[Mm]a (?:collègue|responsable|manager)|[Oo]n behalf of|[Dd]e la part de)[ \t]+)"

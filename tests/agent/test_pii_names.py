@@ -55,6 +55,11 @@ def test_lists_are_well_formed() -> None:
         # "باسم" is "in the name of" after a ticket or an account, and the name Basem otherwise.
         ("تذكرة باسم صادح رقم INC#36179717: الطابعة لا تعمل.", "ar", ["صادح"]),
         ("باسم الحربي لا يستطيع الدخول.", "ar", ["باسم الحربي"]),
+        # Names the lists lack (invented, rare): before a listed family name, or in a form field.
+        ("The account of Caspian Ridley is locked", "en", ["Caspian Ridley"]),
+        ("Brynmor Tallis from Finance cannot log in", "en", ["Brynmor Tallis"]),
+        ("Employee: Marigold Thwaite\nDept: Finance", "en", ["Marigold Thwaite"]),
+        ("Requested by Quillon Harte", "en", ["Quillon Harte"]),
         # Signature lines and copy labels.
         ("printer jammed again\n- Grace", "en", ["Grace"]),
         ("cc: Joy", "en", ["Joy"]),
