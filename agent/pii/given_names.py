@@ -72,6 +72,13 @@ def family_names(script: str) -> frozenset[str]:
     return frozenset(_lines(f"family_{script}.txt"))
 
 
+@cache
+def family_words() -> frozenset[str]:
+    """Latin-script family names that are also words (Baker, Wood, Turner): they extend a given
+    name, never make a name alone."""
+    return frozenset(_lines("family_latin_words.txt"))
+
+
 def listed_name(word: str) -> bool:
     """A Latin-script given or family name of the lists, in any letter case ("HARDY")."""
     name = word[:1].upper() + word[1:].lower() if word.isupper() else word
@@ -91,6 +98,7 @@ class GivenNameRecognizer(LocalRecognizer):
         """Read the lists once per process (a few MB, ~0.3 s)."""
         self.given = given_names("latin")
         self.family = family_names("latin")
+        self.family_words = family_words()
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
@@ -123,7 +131,7 @@ class GivenNameRecognizer(LocalRecognizer):
                     j += 1  # "de", "van der": only as part of a family name that follows
                     continue
                 word = text[word_start:word_end]
-                if not self._family_like(word, strict=ambiguous, given_ok=kind != "unlisted"):
+                if not self._family_like(word, ambiguous, kind != "unlisted", kind == "ambiguous"):
                     break
                 j, end, family = j + 1, word_end, True
             cued = kind == "ambiguous" and _PERSON_CUE.search(text, max(0, start - 20), start)
@@ -156,15 +164,24 @@ class GivenNameRecognizer(LocalRecognizer):
             out.append(result(self, m.start("given"), end, self.SCORE))
         return out
 
-    def _family_like(self, word: str, strict: bool, given_ok: bool = True) -> bool:
+    def _family_like(
+        self, word: str, strict: bool, given_ok: bool = True, word_ok: bool = False
+    ) -> bool:
         """A capitalised word that can be a family name: listed (after a name the lists lack:
-        as a family name, so "Finance Claire" is not one), or (after an unambiguous given name)
+        as a family name, so "Finance Claire" is not one; after a given name that is also a
+        word: a family name that is one too, "Dean Baker"), or (after an unambiguous given name)
         any capitalised word that is not a common or product word."""
         if word.lower() in COMMON_WORDS or not (_TITLE.match(word) or _CAPS.match(word)):
             return False
         if not given_ok and self.given.get(word) == "place":
             return False  # "Testeurs France": a place after an unlisted word
-        return not strict or word.title() in self.family or (given_ok and word in self.given)
+        title = word.title()
+        return (
+            not strict
+            or title in self.family
+            or (given_ok and word in self.given)
+            or (word_ok and title in self.family_words)
+        )
 
 
 _POSSESSIVES = ("'s", "’s")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from agent.pii import PiiScrubber
-from agent.pii.given_names import LISTS, family_names, given_names
+from agent.pii.given_names import LISTS, family_names, family_words, given_names
 from agent.pii.lexicon import COMMON_WORDS, normalize_ar
 
 
@@ -27,6 +27,9 @@ def test_lists_are_well_formed() -> None:
         assert len(given) > 5000, script
         assert set(given.values()) <= {"name", "ambiguous", "place"}
         assert len(family_names(script)) > 5000
+    # Family names that are also words are kept apart (they only extend a name).
+    assert {"Baker", "Wood", "Turner"} <= family_words()
+    assert not family_words() & family_names("latin")
     latin = given_names("latin")
     assert not [n for n in latin if n.lower() in COMMON_WORDS]
     assert all(n[0].isupper() for n in latin)
@@ -49,6 +52,7 @@ def test_lists_are_well_formed() -> None:
         # Also a word: a family name after it, or a cue before it.
         ("Dean Martin cannot log in to Workday.", "en", ["Dean Martin"]),
         ("Please escalate to Dean before noon.", "en", ["Dean"]),
+        ("Dean Baker cannot log in to Workday.", "en", ["Dean Baker"]),  # a word after a word
         # Also a place: only with a family name after it.
         ("Paris Hilton's account is locked.", "en", ["Paris Hilton"]),
         ("Leanne's laptop and Brianna Odom's phone.", "en", ["Leanne", "Brianna Odom"]),
@@ -91,6 +95,7 @@ def test_listed_names_found(fast: PiiScrubber, text: str, lang: str, expected: l
         # Meeting rooms named after places.
         ("L'écran de la salle de réunion « Mont Blanc » (2e étage) ne s'allume plus.", "fr"),
         ("The Lake Geneva room projector is broken.", "en"),
+        ("Zoom Rooms in Glasgow do not show the calendar.", "en"),  # "rooms": room + s
         # Arabic words the profile data lists as first names: "same problem", "purchase order",
         # "the beginning of the month" (ب + a rare name), "the owner of employee number".
         ("زملاء آخرون في الفريق لديهم نفس المشكلة مع Outlook.", "ar"),
