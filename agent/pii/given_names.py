@@ -173,8 +173,8 @@ class GivenNameRecognizer(LocalRecognizer):
         any capitalised word that is not a common or product word."""
         if word.lower() in COMMON_WORDS or not (_TITLE.match(word) or _CAPS.match(word)):
             return False
-        if not given_ok and self.given.get(word) == "place":
-            return False  # "Testeurs France": a place after an unlisted word
+        if not given_ok and word in self.given:
+            return False  # "Testeurs France", "Ask Sarah Hall": the given name opens the name
         title = word.title()
         return (
             not strict

@@ -93,6 +93,19 @@ PLACE_HEADS = frozenset(
     )
 )
 
+# Words that end the name of a company or a building named after a person ("Johnson Controls",
+# "Hamilton Building", "Contact Centre"): a span that ends with one is not a person.
+ORG_TAILS = frozenset(
+    _words(
+        """
+        controls group bank systems solutions services consulting partners associates holdings
+        industries technologies labs ltd inc plc llc llp gmbh sarl sas corp corporation company
+        building centre center tower street road station airport hospital university college
+        school hotel campus
+        """
+    )
+)
+
 # Words that start a sentence or a greeting in tickets; with the stop words of both languages they
 # make the "common capitalised word" list used by the NER gate and the person filter.
 COMMON_WORDS = frozenset({w.lower() for w in _EN_STOP} | {w.lower() for w in _FR_STOP} | IT_WORDS)

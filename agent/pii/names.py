@@ -12,7 +12,14 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from agent.pii.given_names import TOKEN, given_names, listed_name
 from agent.pii.ids import result
-from agent.pii.lexicon import COMMON_WORDS, IT_WORDS, JOB_WORDS, NAME_PARTICLES, PLACE_HEADS
+from agent.pii.lexicon import (
+    COMMON_WORDS,
+    IT_WORDS,
+    JOB_WORDS,
+    NAME_PARTICLES,
+    ORG_TAILS,
+    PLACE_HEADS,
+)
 
 _NAME_WORD = r"(?:Mc|Mac|O['’])?[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+(?:[-'’][A-ZÀ-ÖØ-Þa-zà-öø-ÿ][a-zà-öø-ÿ]+)*"
 _NAME = (
@@ -59,12 +66,24 @@ def plausible_person(text: str) -> bool:
     lower = [w.lower().strip("'’") for w in words]
     if all(w in COMMON_WORDS for w in lower) or lower[0] in IT_WORDS or lower[0] in PLACE_HEADS:
         return False
+    if lower[-1] in ORG_TAILS and not words[-1].isupper():
+        return False  # "Johnson Controls", "Hamilton Building"; not "Hilary INC" (INC#123)
     if any(w in JOB_WORDS for w in lower):
         return False  # a job title signing the ticket: "Programme Portfolio Officer"
     lowercase_name = text.islower() and given_names("latin").get(words[0].title()) in _WORD_OR_NAME
     if not lowercase_name and any(w[0].islower() and w not in NAME_PARTICLES for w in words):
         return False  # "imageRUNNER", "iPhone"; names are capitalised, but for "sarah jones"
     return not (len(words) == 1 and words[0].isupper())
+
+
+_NEXT_WORD = re.compile(r"[ \t]+([\w'’-]+)(?![\w#])")  # not "INC#4254044", a ticket number
+
+
+def before_org_tail(text: str, end: int) -> bool:
+    """Whether the word after a span ends a company's or a building's name ("Hamilton
+    Building"): the span is then its namesake, not a person."""
+    m = _NEXT_WORD.match(text, end)
+    return bool(m) and m.group(1).lower() in ORG_TAILS
 
 
 class ContextNameRecognizer(LocalRecognizer):

@@ -17,7 +17,7 @@ from presidio_anonymizer.entities import OperatorConfig
 from presidio_anonymizer.entities import RecognizerResult as AnonymizerResult
 
 from agent.pii.entities import PLACEHOLDERS, Options, recognizers
-from agent.pii.names import plausible_person
+from agent.pii.names import before_org_tail, plausible_person
 from agent.pii.ner import NER_MODELS, GatedSpacyNlpEngine
 from agent.pii.spans import LANGUAGES, UNKNOWN, Entity, Scrubbed
 
@@ -131,8 +131,9 @@ class PiiScrubber:
 
     @staticmethod
     def _person_ok(text: str, r: RecognizerResult) -> bool:
-        """NER tags some products as persons ("Teams", "Dell"); drop those."""
-        return plausible_person(text[r.start : r.end])
+        """NER tags some products as persons ("Teams", "Dell"), and a building or a company
+        by its namesake ("the Hamilton Building"); drop those."""
+        return plausible_person(text[r.start : r.end]) and not before_org_tail(text, r.end)
 
 
 def _resolve(results: list[RecognizerResult]) -> list[Entity]:

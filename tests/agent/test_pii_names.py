@@ -64,6 +64,7 @@ def test_lists_are_well_formed() -> None:
         ("Brynmor Tallis from Finance cannot log in", "en", ["Brynmor Tallis"]),
         ("Employee: Marigold Thwaite\nDept: Finance", "en", ["Marigold Thwaite"]),
         ("Requested by Quillon Harte", "en", ["Quillon Harte"]),
+        ("Ask Sarah Hall about the Student Centre booking.", "en", ["Sarah Hall"]),
         # Signature lines and copy labels.
         ("printer jammed again\n- Grace", "en", ["Grace"]),
         ("cc: Joy", "en", ["Joy"]),
@@ -96,6 +97,10 @@ def test_listed_names_found(fast: PiiScrubber, text: str, lang: str, expected: l
         ("L'écran de la salle de réunion « Mont Blanc » (2e étage) ne s'allume plus.", "fr"),
         ("The Lake Geneva room projector is broken.", "en"),
         ("Zoom Rooms in Glasgow do not show the calendar.", "en"),  # "rooms": room + s
+        # Companies and buildings named after people, French names of cities.
+        ("Please order a headset for the Contact Centre.", "en"),
+        ("The Johnson Controls badge reader is offline.", "en"),
+        ("Mes notes de frais du déplacement à Bruxelles sont refusées.", "fr"),
         # Arabic words the profile data lists as first names: "same problem", "purchase order",
         # "the beginning of the month" (ب + a rare name), "the owner of employee number".
         ("زملاء آخرون في الفريق لديهم نفس المشكلة مع Outlook.", "ar"),
