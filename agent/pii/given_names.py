@@ -131,7 +131,9 @@ class GivenNameRecognizer(LocalRecognizer):
                     j += 1  # "de", "van der": only as part of a family name that follows
                     continue
                 word = text[word_start:word_end]
-                if not self._family_like(word, ambiguous, kind != "unlisted", kind == "ambiguous"):
+                if not self._family_like(
+                    word, strict=ambiguous, given_ok=kind != "unlisted", word_ok=kind == "ambiguous"
+                ):
                     break
                 j, end, family = j + 1, word_end, True
             cued = kind == "ambiguous" and _PERSON_CUE.search(text, max(0, start - 20), start)
@@ -179,7 +181,7 @@ class GivenNameRecognizer(LocalRecognizer):
         return (
             not strict
             or title in self.family
-            or (given_ok and word in self.given)
+            or word in self.given
             or (word_ok and title in self.family_words)
         )
 

@@ -31,7 +31,7 @@ EMPLOYEE_ID = "EMPLOYEE_ID"
 _ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 # Between a cue and its number: a few words ("is", "est", "هو", "الخاص بي"), no sentence end
 # (the dot of "no." / "nr." is an abbreviation: "SSN no. 123456789"), no other digits.
-_GAP = re.compile(r"(?:[^\d.!?؟\n]|(?<=\bno)\.|(?<=\bNo)\.|(?<=\bNO)\.|(?<=\bnr)\.){0,40}")
+_GAP = re.compile(r"(?:[^\d.!?؟\n]|(?<=\b(?i:no|nr))\.){0,40}")
 # A letter prefix is glued to the digits ("BK123456", "E-10472"): "is 123456" keeps its "is".
 # Passport numbers mix them ("12AB34567"); a UK NINO after its cue may be spaced ("QQ 12 34 56 C").
 _NUMBER_AFTER_CUE = re.compile(
@@ -215,6 +215,16 @@ def _cued(text: str, start: int, cues: re.Pattern[str], lookback: int = 60) -> b
     return any(_GAP.fullmatch(window[m.end() :]) for m in cues.finditer(window))
 
 
+def _number_after(text: str, cue_end: int, shape: re.Pattern[str]) -> re.Match[str] | None:
+    """The first number of `shape` after a cue, with only a short gap (`_GAP`) between: at most
+    41 anchored tries, however long the ticket."""
+    gap = _GAP.match(text, cue_end)
+    for start in range(cue_end, (gap.end() if gap else cue_end) + 1):
+        if m := shape.match(text, start):
+            return m
+    return None
+
+
 def _with_joined(text: str, first: re.Match[str], shape: re.Pattern[str]) -> list[tuple[int, int]]:
     """The cued number's span and those of numbers of the same shape joined right after it."""
     spans = [(first.start(), first.end())]
@@ -250,8 +260,8 @@ class NationalIdRecognizer(LocalRecognizer):
                     taken.append((m.start(), m.end()))
         # Any number right after a cue (CIN "BK123456", Tunisian 8 digits, Algerian NIN...).
         for cue in _NATIONAL_CUES.finditer(ascii_text):
-            m = _NUMBER_AFTER_CUE.search(ascii_text, cue.end())
-            if m is None or not _GAP.fullmatch(ascii_text[cue.end() : m.start()]):
+            m = _number_after(ascii_text, cue.end(), _NUMBER_AFTER_CUE)
+            if m is None:
                 continue
             if any(s < m.end() and m.start() < e for s, e in taken):
                 continue
@@ -283,8 +293,8 @@ class EmployeeIdRecognizer(LocalRecognizer):
         ascii_text = text.translate(_ARABIC_DIGITS)
         out = []
         for cue in _EMPLOYEE_CUES.finditer(ascii_text):
-            m = _EMPLOYEE_AFTER_CUE.search(ascii_text, cue.end())
-            if m and _GAP.fullmatch(ascii_text[cue.end() : m.start()]):
+            m = _number_after(ascii_text, cue.end(), _EMPLOYEE_AFTER_CUE)
+            if m:
                 for start, end in _with_joined(ascii_text, m, _EMPLOYEE_AFTER_CUE):
                     out.append(result(self, start, end, self.SCORE))
         for shape in filter(None, (_EMPLOYEE_PREFIXED, self.organisation)):

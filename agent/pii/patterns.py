@@ -55,21 +55,24 @@ _DATE = re.compile(
 )
 # Dotted runs with a one-digit group are versions ("127.0.6533.88"), never dotted phone styles.
 _VERSION_GROUP = re.compile(r"(?:^|\.)\d(?:\.|$)")
+# Phone words in the three languages, as whole words; each use below adds its own.
+_PHONE_WORDS = (
+    r"tel|tél|phone|mobile|portable|gsm|cell|call|joignable|fixe|whatsapp|sms"
+    r"|رقمي|رقمه|رقمها|اتصل|اتصال|موبايل|واتساب"
+)
 # Bare runs without a trunk 0 ("51234567", "4507219359") are as often order or asset numbers
-# as Tunisian or US phones: they need a phone word just before.
+# as Tunisian or US phones: they need a phone word just before (anywhere in the 40 characters,
+# inside a word too: "rappel", "joindre", "هاتفي").
 _PHONE_CONTEXT = re.compile(
-    r"(?i)(?:tel|tél|phone|mobile|portable|gsm|cell|call|line|appel|rappel|joindr|joignable|fixe"
-    r"|whatsapp|sms|reach|contact|هاتف|جوال|رقمي|رقمه|رقمها|اتصل|اتصال|موبايل|واتساب|الخط\b|أرضي)"
+    rf"(?i)(?:{_PHONE_WORDS}|line|appel|rappel|joindr|reach|contact|هاتف|جوال|الخط\b|أرضي)"
 )
 # A phone word right before the number (a few words, no digits between): then a number of a
 # possible length is a phone even when libphonenumber does not know its range as allocated:
 # Ofcom's "07700 900123" and "01632 960961" are reserved for fiction, and people copy them into
 # tickets, forms and tests; a new mobile range reads the same to an old metadata table.
 _PHONE_CUE_NEAR = re.compile(
-    r"(?:(?i:\b(?:tel|tél|t[ée]l[ée]phone|phone|ph|mob|mobile|portable|gsm|cell|call|ring|text|fax"
-    r"|whatsapp|sms|my number|reach me|contact me|mon num[ée]ro|appel\w*|rappel\w*|joindre"
-    r"|joignable|fixe|هاتف\w*|جوال\w*|رقمي|رقمه|رقمها"
-    r"|اتصل|اتصال|موبايل|واتساب))|\b[MTF]\s*:)"
+    rf"(?:(?i:\b(?:{_PHONE_WORDS}|t[ée]l[ée]phone|ph|mob|ring|text|fax|my number|reach me"
+    r"|contact me|mon num[ée]ro|appel\w*|rappel\w*|joindre|هاتف\w*|جوال\w*))|\b[MTF]\s*:)"
     # then only the words that join a phone word to its number ("call me back on", "joignable
     # au", "اتصل بي على"): "phone model 0815 4711" and "call ref 0012345678" are not phones.
     r"(?:[\s:.\-–#]|(?i:\b(?:me|us|him|her|them|back|on|at|is|my|his|our|number|no|nr|directly"
