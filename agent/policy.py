@@ -27,6 +27,7 @@ from contract.routing import Policy
 log = logging.getLogger("agent.policy")
 TAG = "router.svm_threshold"
 BLEND_TAG = "router.blend_weight"
+BLEND_NON_ENGLISH_TAG = "router.blend_weight_non_english"
 _TIMEOUT = aiohttp.ClientTimeout(total=5)
 
 
@@ -45,12 +46,23 @@ def _tags(version: dict) -> dict[str, str]:
     return {t["key"]: t["value"] for t in version.get("tags", [])}
 
 
-def _blend_weight(tags: dict[str, str]) -> float:
-    """The SVM's share in the blend; none (0) for versions calibrated before it existed."""
-    weight = float(tags.get(BLEND_TAG, 0.0))
+def _weight(tags: dict[str, str], tag: str, default: float | None) -> float | None:
+    if tag not in tags:
+        return default
+    weight = float(tags[tag])
     if not 0.0 <= weight <= 1.0:
-        raise ValueError(f"{BLEND_TAG}={weight} is outside [0, 1]")
+        raise ValueError(f"{tag}={weight} is outside [0, 1]")
     return weight
+
+
+def _blend_weights(tags: dict[str, str]) -> dict[str, float | None]:
+    """The SVM's share in the blend, on English and on other tickets: none (0) for versions
+    calibrated before the blend existed, the English one on all tickets for versions
+    calibrated before the two were told apart."""
+    return {
+        "blend_weight": _weight(tags, BLEND_TAG, 0.0),
+        "blend_weight_non_english": _weight(tags, BLEND_NON_ENGLISH_TAG, None),
+    }
 
 
 class PolicySource:
@@ -96,7 +108,7 @@ class PolicySource:
                 self.policy,
                 svm_threshold=float(tags[TAG]),
                 threshold_source=f"calibrated for {svm_model} v{svm_version}",
-                blend_weight=_blend_weight(tags),
+                **_blend_weights(tags),
             )
         except ValueError:
             log.error("ignoring malformed router tags on %s v%s", svm_model, svm_version)
@@ -161,7 +173,7 @@ class PolicySource:
                     int(tags.get("router.long_words", s.long_words)),
                     float(tags.get("router.complexity_max", s.complexity_max)),
                     f"calibrated for {model} v{found.get('version')}",
-                    _blend_weight(tags),
+                    **_blend_weights(tags),
                 )
                 budget = float(tags.get("router.transformer_budget", 0.3))
             except ValueError as exc:  # a bad tag must not stop the agent

@@ -109,7 +109,11 @@ class Classifier:
         tr_rows = [i for i, r in enumerate(routes) if r.first_model == TRANSFORMER]
         # Routed to the transformer: the SVM answers too (one cheap call, concurrent with the
         # transformer's) when production blends the two, and stands by should the transformer fail.
-        companions = [i for i in tr_rows if routes[i].decision != FORCED and policy.blend_weight]
+        companions = [
+            i
+            for i in tr_rows
+            if routes[i].decision != FORCED and policy.blend_weight_for(prepared[i][1].language)
+        ]
         first = await self._call_each(
             {
                 SVM: [texts[i] for i in svm_rows + companions],
@@ -170,7 +174,8 @@ class Classifier:
             raise BothUnavailable(f"svm: {svm_answer}; transformer: {tr_answer}")
         for i, (answer, k) in enumerate(answers):
             if i in svm_seen and not routes[i].fallback and answer.model != svm_answer.model:
-                answers[i] = self._blend(answer, k, *svm_seen[i], routes[i])
+                language = prepared[i][1].language
+                answers[i] = self._blend(answer, k, *svm_seen[i], routes[i], language)
             answers[i] = self._on_desk_mix(*answers[i], routes[i])
         elapsed_ms = round(1000 * (time.perf_counter() - started), 2)
         return [
@@ -178,10 +183,11 @@ class Classifier:
             for i in range(len(tickets))
         ]
 
-    def _blend(self, answer: Answer, k: int, svm: Answer, j: int, route: Route):
+    def _blend(self, answer: Answer, k: int, svm: Answer, j: int, route: Route, language: str):
         """The transformer's answer blended with the SVM's, at the weight calibrated for the
-        SVM version that answered (none, the transformer's answer as it is, if it has none)."""
-        weight = self.policy.routing(svm.model, svm.version).blend_weight
+        SVM version that answered and the ticket's language (none, the transformer's answer as
+        it is, if it has none)."""
+        weight = self.policy.routing(svm.model, svm.version).blend_weight_for(language)
         mixed = blended(answer, k, svm, j, weight) if weight else None
         if mixed is None:
             return answer, k

@@ -3,7 +3,8 @@
     python -m bench.live [--resamples 1000]
 
 PII scrubbing, language detection, routing and the review band included: this is what a support
-team sees. Two sets: `data/live` (development: the router and bands were calibrated on it) and
+team sees. Two sets: `data/live` (development: the router and bands were calibrated on it; also
+reported per batch, since batch 2 was written after the glossary was read off batch 1) and
 `data/live_holdout` (held out: nothing was tuned on it, the figure to believe). For each set and
 language: accuracy, and the share and accuracy of answers the agent marks `auto` (confident),
 each with a bootstrap mean and 95% interval over resampled tickets (48-64 tickets a language:
@@ -82,6 +83,7 @@ def classify_all(client: httpx.Client, frame: pd.DataFrame) -> pd.DataFrame:
         rows.append(
             {
                 "language": ticket.language,
+                "batch": getattr(ticket, "batch", ""),
                 "label": ticket.label,
                 "category": answer["category"],
                 "confidence": answer["confidence"],
@@ -257,6 +259,11 @@ def main() -> None:
             for name, frame in frames.items():
                 answers[name] = classify_all(client, frame)
                 results[name] = report(answers[name], args.resamples)
+                for batch in sorted(set(answers[name]["batch"]) - {""}):
+                    picked = answers[name][answers[name]["batch"] == batch]
+                    results[f"{name} batch {batch}"] = report(
+                        picked.reset_index(drop=True), args.resamples
+                    )
             desk["reviewed"] = review_band(client, answers["development"])
             desk["state"] = wait_for_mix(client)
             if desk["state"]["active"]:

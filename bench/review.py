@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from contract.routing import Policy
 from devtools.harness import ROOT, machine
 from pipelines.calibrate_bands import Replay, replay
 from pipelines.calibrate_router import forced_rows, load_npz
@@ -35,7 +36,7 @@ SWEEP = np.round(np.arange(0.30, 1.0, 0.01), 2)
 
 def blended(metrics_dir: Path, split: str, forced: np.ndarray, threshold: float) -> Replay:
     """The replay with escalations answered by the mean of both models' probabilities."""
-    base = replay(metrics_dir, split, forced, threshold)
+    base = replay(metrics_dir, split, forced, Policy(threshold))
     svm, tr = load_npz(metrics_dir, "svm", split), load_npz(metrics_dir, "transformer", split)
     escalated = ~forced & (svm["probs"].max(axis=1) < threshold)
     mean = (svm["probs"] + tr["probs"]) / 2
@@ -97,7 +98,12 @@ def main() -> None:
     params = load_params(settings.params_file)
     bands = json.loads((metrics_dir / "bands.json").read_text())
     threshold = float(bands["router_threshold"])
-    weight = float(bands.get("blend_weight", 0.0))  # what the agent blends with (calibrated)
+    # What the agent blends with (calibrated): one weight for English, one for other languages.
+    policy = Policy(
+        threshold,
+        blend_weight=float(bands.get("blend_weight", 0.0)),
+        blend_weight_non_english=bands.get("blend_weight_non_english"),
+    )
     policies = bands["policies"]
     familiarity = {k: v["familiarity"] for k, v in policies.items()}
     target = params.bands.target_accuracy
@@ -111,7 +117,7 @@ def main() -> None:
             live = read_live(path)
             texts, languages = live["text"].tolist(), live["language"].tolist()
         forced = forced_rows(texts, languages, params)
-        agent = replay(metrics_dir, name, forced, threshold, weight)
+        agent = replay(metrics_dir, name, forced, policy)
         blend = blended(metrics_dir, name, forced, threshold)
         curves = {
             "agent": curve(agent, familiarity),

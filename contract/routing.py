@@ -45,6 +45,16 @@ class Policy:
     # The SVM's share in the blend of both models' probabilities on tickets the transformer
     # answers (`blend`); 0 until calibrate_router has chosen one for this SVM version.
     blend_weight: float = 0.0
+    # The same share on non-English tickets, chosen apart: the validation split is English, so
+    # only the live-style development set speaks for them. None: `blend_weight` (versions
+    # calibrated before the two were told apart).
+    blend_weight_non_english: float | None = None
+
+    def blend_weight_for(self, language: str) -> float:
+        """The SVM's share in the blend on a ticket in this language."""
+        if language == "en" or self.blend_weight_non_english is None:
+            return self.blend_weight
+        return self.blend_weight_non_english
 
 
 @dataclass
@@ -122,11 +132,11 @@ def escalates(confidence: float, threshold: float) -> bool:
     return confidence < threshold
 
 
-def blend(svm, transformer, weight: float):
+def blend(svm, transformer, weight):
     """A ticket's probabilities from both models, the SVM weighing `weight`: on tickets unlike
     the training file the SVM knows the training vocabulary and the transformer the language,
     and they err differently. Works on one probability (the agent, class by class) and on arrays
-    (the calibration stages, every row at once)."""
+    (the calibration stages, every row at once, `weight` one number or one per row)."""
     return weight * svm + (1 - weight) * transformer
 
 

@@ -27,8 +27,8 @@ import numpy as np
 from scipy.stats import beta
 
 from contract.bands import NO_BAND, BandPolicy
-from contract.routing import blend, escalates
-from pipelines.calibrate_router import forced_rows, load_npz, system_correct
+from contract.routing import Policy, blend, escalates
+from pipelines.calibrate_router import forced_rows, load_npz, row_blend_weights, system_correct
 from pipelines.cli import StageError, run
 from pipelines.evaluate import read_live
 from pipelines.params import BandParams, Params, PipelineSettings
@@ -63,23 +63,23 @@ class Replay:
         return mask & ~self.disagree
 
 
-def replay(
-    metrics_dir: Path, split: str, forced: np.ndarray, threshold: float, blend_weight: float = 0.0
-) -> Replay:
+def replay(metrics_dir: Path, split: str, forced: np.ndarray, policy: Policy) -> Replay:
     """The agent's answers: the transformer's tickets carry the blend of both models'
-    probabilities (contract.routing.blend) and the transformer's familiarity."""
+    probabilities (contract.routing.blend, at the weight of the ticket's language) and the
+    transformer's familiarity."""
     svm, tr = load_npz(metrics_dir, "svm", split), load_npz(metrics_dir, "transformer", split)
     svm_conf = svm["probs"].max(axis=1)
-    escalated = ~forced & escalates(svm_conf, threshold)
+    escalated = ~forced & escalates(svm_conf, policy.svm_threshold)
     to_tr = forced | escalated
-    mixed = blend(svm["probs"], tr["probs"], blend_weight)
-    disagree = escalated & (svm["probs"].argmax(axis=1) != mixed.argmax(axis=1))
     languages = svm["languages"] if "languages" in svm.files else np.full(len(forced), "en")
+    weights = row_blend_weights(languages, policy)
+    mixed = blend(svm["probs"], tr["probs"], weights)
+    disagree = escalated & (svm["probs"].argmax(axis=1) != mixed.argmax(axis=1))
     return Replay(
         np.where(to_tr, "transformer", "svm"),
         np.where(to_tr, mixed.max(axis=1), svm_conf),
         np.where(to_tr, tr["familiarity"], svm["familiarity"]),
-        system_correct(svm, tr, to_tr, blend_weight),
+        system_correct(svm, tr, to_tr, weights),
         disagree,
         languages,
     )
@@ -189,16 +189,18 @@ def calibrate(settings: PipelineSettings, params: Params) -> dict:
     router = json.loads(router_path.read_text())
     threshold = float(router["svm_threshold"])
     weight = float(router.get("blend_weight", 0.0))
+    weight_non_english = router.get("blend_weight_non_english")
+    policy = Policy(threshold, blend_weight=weight, blend_weight_non_english=weight_non_english)
     sets: dict[str, Replay] = {}
     for split in ("val", "test"):
         texts, _ = read_split(settings.splits_dir, split)
         forced = forced_rows(texts, ["en"] * len(texts), params)
-        sets[split] = replay(settings.metrics_dir, split, forced, threshold, weight)
+        sets[split] = replay(settings.metrics_dir, split, forced, policy)
     for name, path in (("live", settings.live_path), ("live_holdout", settings.live_holdout_path)):
         if name == "live" or path.is_file():
             live = read_live(path)
             forced = forced_rows(live["text"].tolist(), live["language"].tolist(), params)
-            sets[name] = replay(settings.metrics_dir, name, forced, threshold, weight)
+            sets[name] = replay(settings.metrics_dir, name, forced, policy)
     # A split the model was fit on shows nothing about its answers (the SVM fits train only).
     in_sample = {"svm": False, "transformer": "val" in params.transformer.fit_splits}
     policies, chosen = {}, {}
@@ -210,6 +212,7 @@ def calibrate(settings: PipelineSettings, params: Params) -> dict:
         "targets": params.bands.model_dump(),
         "router_threshold": threshold,
         "blend_weight": weight,
+        "blend_weight_non_english": weight_non_english,
         "policies": {
             kind: {"confidence": pol.confidence, "familiarity": pol.familiarity, **chosen[kind]}
             for kind, pol in policies.items()

@@ -8,10 +8,12 @@ live-style set is replayed the same way, with each ticket's labelled language, a
 `router.live_weight` in the choice: the validation split is large but stripped like the training
 data, the live set small but written like real tickets. The traffic budget is measured on the
 validation split. At that threshold the SVM's weight in the blend of both models' probabilities
-on the transformer's tickets (`contract.routing.blend`) is chosen the same way, on the same two
-sets (where the transformer was fit on the validation split, that split favours the transformer
-and so a small weight: the conservative side). The register stage stores the result as tags on
-the SVM version, and the agent reads it from there.
+on the transformer's English tickets (`contract.routing.blend`) is chosen the same way, on the
+same two sets (where the transformer was fit on the validation split, that split favours the
+transformer and so a small weight: the conservative side). On non-English tickets, which the
+validation split does not hold, a weight of its own is chosen on the live set's non-English rows.
+The register stage stores the result as tags on the SVM version, and the agent reads it from
+there.
 """
 
 from __future__ import annotations
@@ -29,8 +31,10 @@ from pipelines.params import Params, PipelineSettings
 from pipelines.prepare import read_split
 
 log = logging.getLogger("pipelines.calibrate_router")
-# The SVM's weights tried in the blend; above 0.7 the transformer's tickets would be the SVM's.
+# The SVM's weights tried in the blend on English tickets; above 0.7 the tickets escalated to
+# the transformer would be the SVM's again.
 BLEND_WEIGHTS = np.round(np.arange(0.0, 0.75, 0.1), 1)
+NON_ENGLISH_WEIGHTS = np.round(np.arange(0.0, 1.05, 0.1), 1)
 
 
 def load_npz(metrics_dir: Path, kind: str, split: str):
@@ -92,14 +96,14 @@ def system_correct(svm, transformer, to_transformer: np.ndarray, weight: float) 
     return svm["labels"][probs.argmax(axis=1)] == svm["truth"]
 
 
-def choose_blend(sets: list[tuple[object, object, np.ndarray]], weight: float) -> dict:
-    """The SVM's weight in the blend (contract.routing.blend) on the rows routed to the
+def choose_blend(sets: list[tuple[object, object, np.ndarray, np.ndarray]], weight: float) -> dict:
+    """The SVM's weight in the blend (contract.routing.blend) on the English rows routed to the
     transformer, at the chosen threshold: the best score of validation and live accuracy
-    (weighted like the threshold), the smaller weight on a tie. Sets: (svm, transformer, routed)
-    for the validation split, then the live set."""
+    (weighted like the threshold), the smaller weight on a tie. Sets: (svm, transformer, routed,
+    English rows) for the validation split, then the live set."""
     rows = []
     for w in BLEND_WEIGHTS:
-        (val, live) = (system_correct(s, t, r, float(w)).mean() for s, t, r in sets)
+        (val, live) = (system_correct(s, t, r, float(w))[en].mean() for s, t, r, en in sets)
         score = (1 - weight) * val + weight * live
         rows.append(
             {
@@ -116,6 +120,33 @@ def choose_blend(sets: list[tuple[object, object, np.ndarray]], weight: float) -
         "blend_live_accuracy": best["live_accuracy"],
         "blend_sweep": rows,
     }
+
+
+def choose_blend_non_english(svm, transformer, to_transformer: np.ndarray, other: np.ndarray):
+    """The SVM's weight on non-English tickets, which the validation split (English) cannot
+    judge: the best accuracy on the live set's non-English rows, the smaller weight on a tie.
+    The whole range is open (1: the SVM's answer), since on these tickets the two models are
+    judged on the same footing."""
+    if not other.any():
+        return {}
+    rows = []
+    for w in NON_ENGLISH_WEIGHTS:
+        accuracy = system_correct(svm, transformer, to_transformer, float(w))[other].mean()
+        rows.append({"weight": float(w), "live_accuracy": round(float(accuracy), 4)})
+    best = max(rows, key=lambda r: (r["live_accuracy"], -r["weight"]))
+    return {
+        "blend_weight_non_english": best["weight"],
+        "blend_non_english_live_accuracy": best["live_accuracy"],
+        "blend_non_english_rows": int(other.sum()),
+        "blend_non_english_sweep": rows,
+    }
+
+
+def row_blend_weights(languages, policy: Policy) -> np.ndarray:
+    """`Policy.blend_weight_for` on every row at once, shaped to broadcast over the classes:
+    the calibration stages replay the agent's blend with it."""
+    weights = [policy.blend_weight_for(str(language)) for language in languages]
+    return np.asarray(weights, dtype=float)[:, None]
 
 
 def calibrate(splits_dir: Path, metrics_dir: Path, params: Params, live_path: Path) -> dict:
@@ -158,13 +189,21 @@ def calibrate(splits_dir: Path, metrics_dir: Path, params: Params, live_path: Pa
         "live_rows": len(live_languages),
         "transformer_val_in_sample": "val" in params.transformer.fit_splits,
     }
+    live_routed = routed(best["threshold"], live_conf, live_forced)
+    english = live_languages == "en"
     result |= choose_blend(
         [
-            (val_svm, val_tr, routed(best["threshold"], svm_probs.max(axis=1), forced)),
-            (live_svm, live_tr, routed(best["threshold"], live_conf, live_forced)),
+            (
+                val_svm,
+                val_tr,
+                routed(best["threshold"], svm_probs.max(axis=1), forced),
+                np.ones(len(forced), dtype=bool),
+            ),
+            (live_svm, live_tr, live_routed, english),
         ],
         weight,
     )
+    result |= choose_blend_non_english(live_svm, live_tr, live_routed, ~english)
     (metrics_dir / "router.json").write_text(json.dumps(result, indent=2))
     log.info(
         "threshold %.4f: val accuracy %.4f with %.1f%% to the transformer (SVM alone %.4f, "
@@ -177,11 +216,19 @@ def calibrate(splits_dir: Path, metrics_dir: Path, params: Params, live_path: Pa
         best["live_accuracy"],
     )
     log.info(
-        "blend: the SVM weighs %.1f on the transformer's tickets (val %.4f, live-style %.4f)",
+        "blend: the SVM weighs %.1f on the transformer's English tickets (val %.4f, live-style "
+        "%.4f)",
         result["blend_weight"],
         result["blend_val_accuracy"],
         result["blend_live_accuracy"],
     )
+    if "blend_weight_non_english" in result:
+        log.info(
+            "blend: the SVM weighs %.1f on non-English tickets (live-style %.4f over %d rows)",
+            result["blend_weight_non_english"],
+            result["blend_non_english_live_accuracy"],
+            result["blend_non_english_rows"],
+        )
     if result["transformer_val_in_sample"]:
         log.warning(
             "the transformer was fitted on the validation split: its validation accuracy is "

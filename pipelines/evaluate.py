@@ -134,7 +134,7 @@ def read_live(path: Path) -> pd.DataFrame:
 def live_report(probs: np.ndarray, labels: list[str], live: pd.DataFrame) -> dict:
     correct = np.array([labels[i] for i in probs.argmax(axis=1)]) == live["label"].to_numpy()
     languages = live["language"].to_numpy()
-    return {
+    report = {
         "accuracy": round(float(correct.mean()), 4),
         "rows": len(live),
         "by_language": {
@@ -142,6 +142,20 @@ def live_report(probs: np.ndarray, labels: list[str], live: pd.DataFrame) -> dic
             for lang in sorted(set(languages))
         },
     }
+    if "batch" in live.columns:  # a set written in batches: the later ones tuned nothing yet
+        batches = live["batch"].to_numpy()
+        report["by_batch"] = {
+            batch: {
+                "rows": int((batches == batch).sum()),
+                "accuracy": round(float(correct[batches == batch].mean()), 4),
+                "by_language": {
+                    lang: round(float(correct[(batches == batch) & (languages == lang)].mean()), 4)
+                    for lang in sorted(set(languages[batches == batch]))
+                },
+            }
+            for batch in sorted(set(batches))
+        }
+    return report
 
 
 def save_scores(path: Path, scores: Scores, truth: list[str], labels: list[str], **extra) -> None:

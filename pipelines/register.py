@@ -153,8 +153,9 @@ def router_tags(metrics_dir: Path) -> dict[str, str]:
             "complexity_max",
             "transformer_budget",
             "blend_weight",
+            "blend_weight_non_english",
         )
-        if key in router
+        if router.get(key) is not None
     }
 
 

@@ -473,25 +473,30 @@ def test_a_huge_body_is_refused_before_it_is_read(limited_agent):
 
 @pytest.fixture
 def blend_weight_03(mlflow_server):
-    """Production's SVM version blends at 0.3 for one test, then its tag is as it was."""
+    """Production's SVM version blends at 0.3 on non-English tickets (0.1 on English ones) for
+    one test, then its tags are as they were."""
     client = MlflowClient(mlflow_server)
     name = "callcenter-svm"
     serving = client.get_model_version_by_alias(name, "production")
-    before = serving.tags.get("router.blend_weight")
-    client.set_model_version_tag(name, serving.version, "router.blend_weight", "0.3")
+    weights = {"router.blend_weight": "0.1", "router.blend_weight_non_english": "0.3"}
+    before = {tag: serving.tags.get(tag) for tag in weights}
+    for tag, weight in weights.items():
+        client.set_model_version_tag(name, serving.version, tag, weight)
     yield
-    if before is None:
-        client.delete_model_version_tag(name, serving.version, "router.blend_weight")
-    else:
-        client.set_model_version_tag(name, serving.version, "router.blend_weight", before)
+    for tag, value in before.items():
+        if value is None:
+            client.delete_model_version_tag(name, serving.version, tag)
+        else:
+            client.set_model_version_tag(name, serving.version, tag, value)
 
 
 def test_transformer_answers_blend_both_models_at_the_svm_versions_weight(
     proxies, mlflow_server, tmp_path_factory, blend_weight_03
 ):
-    """With `router.blend_weight` on the serving SVM version, a French ticket (routed to the
-    transformer) is answered by that mix of both models' probabilities, as each model gives them
-    alone, and the rationale says so; the same ticket forced to one model is not blended."""
+    """With `router.blend_weight_non_english` on the serving SVM version, a French ticket
+    (routed to the transformer) is answered by that mix of both models' probabilities, as each
+    model gives them alone, not at the English weight, and the rationale says so; the same
+    ticket forced to one model is not blended."""
     front = registry_agent(proxies, mlflow_server, tmp_path_factory.mktemp("agent-blend"))
     try:
         body: dict = {}

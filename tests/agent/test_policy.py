@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 from mlflow import MlflowClient
 
-from agent.policy import BLEND_TAG, TAG, PolicySource
+from agent.policy import BLEND_NON_ENGLISH_TAG, BLEND_TAG, TAG, PolicySource
 from agent.settings import AgentSettings
 from contract.bands import TAG_CONFIDENCE, TAG_FAMILIARITY
 from contract.prior import TAG_PRIOR
@@ -26,12 +26,18 @@ def versions(mlflow_server) -> dict[str, str]:
     client = MlflowClient(mlflow_server)
     client.create_registered_model(MODEL)
     out = {}
-    cases = (("valid", "0.3"), ("out_of_range", "1.7"), ("not_a_number", "abc"))
+    cases = (
+        ("valid", {BLEND_TAG: "0.3"}),
+        ("out_of_range", {BLEND_TAG: "1.7"}),
+        ("not_a_number", {BLEND_TAG: "abc"}),
+        ("by_language", {BLEND_TAG: "0.3", BLEND_NON_ENGLISH_TAG: "0.8"}),
+        ("non_english_out_of_range", {BLEND_TAG: "0.3", BLEND_NON_ENGLISH_TAG: "-0.1"}),
+    )
     for case, blend in cases:
         version = client.create_model_version(
             MODEL,
             source=NO_ARTEFACT,
-            tags={TAG: "0.42", BLEND_TAG: blend, "router.long_words": "120"},
+            tags={TAG: "0.42", **blend, "router.long_words": "120"},
         )
         out[case] = version.version
     bands = {
@@ -62,9 +68,18 @@ def test_a_version_is_routed_with_its_own_threshold_and_blend(mlflow_server, ver
     policy, _, _ = asyncio.run(settled(settings, versions["valid"]))
     assert policy.svm_threshold == 0.42 and policy.blend_weight == 0.3
     assert policy.threshold_source == f"calibrated for {MODEL} v{versions['valid']}"
+    # Calibrated before non-English tickets had a weight of their own: one weight for all.
+    assert policy.blend_weight_for("fr") == policy.blend_weight_for("en") == 0.3
 
 
-@pytest.mark.parametrize("case", ["out_of_range", "not_a_number"])
+def test_non_english_tickets_blend_with_their_own_weight(mlflow_server, versions):
+    settings = AgentSettings(mlflow_tracking_uri=mlflow_server, svm_threshold=0.6)
+    policy, _, _ = asyncio.run(settled(settings, versions["by_language"]))
+    assert policy.blend_weight_for("en") == 0.3
+    assert policy.blend_weight_for("fr") == policy.blend_weight_for("ar") == 0.8
+
+
+@pytest.mark.parametrize("case", ["out_of_range", "not_a_number", "non_english_out_of_range"])
 def test_a_malformed_blend_weight_falls_back_to_the_default_policy(
     mlflow_server, versions, case, caplog
 ):
@@ -75,6 +90,7 @@ def test_a_malformed_blend_weight_falls_back_to_the_default_policy(
         policy, default, _ = asyncio.run(settled(settings, versions[case]))
     assert policy == default
     assert (policy.svm_threshold, policy.blend_weight) == (0.6, 0.0)
+    assert policy.blend_weight_non_english is None
     assert f"malformed router tags on {MODEL} v{versions[case]}" in caplog.text
 
 

@@ -8,7 +8,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipelines.calibrate_router import calibrate, choose_blend, sweep, system_correct
+from contract.routing import Policy
+from pipelines.calibrate_router import (
+    calibrate,
+    choose_blend,
+    choose_blend_non_english,
+    row_blend_weights,
+    sweep,
+    system_correct,
+)
 from pipelines.params import load_params
 
 ROOT = Path(__file__).parents[2]
@@ -111,7 +119,9 @@ def test_blend_weight_is_chosen_where_the_two_models_err_differently():
     }
     routed = np.ones(4, dtype=bool)
     assert system_correct(svm, transformer, routed, 0.0).tolist() == [False, False, False, True]
-    chosen = choose_blend([(svm, transformer, routed), (svm, transformer, routed)], 0.25)
+    chosen = choose_blend(
+        [(svm, transformer, routed, routed), (svm, transformer, routed, routed)], 0.25
+    )
     # Every row is right from 0.5 (row 1 needs > 0.44) to 0.7; the smaller weight is kept.
     assert chosen["blend_weight"] == 0.5
     assert chosen["blend_val_accuracy"] == chosen["blend_live_accuracy"] == 1.0
@@ -122,3 +132,41 @@ def test_blend_weight_is_chosen_where_the_two_models_err_differently():
         True,
         True,
     ]
+
+
+def test_non_english_tickets_get_a_blend_weight_of_their_own():
+    """The validation split is English, so it cannot speak for French or Arabic tickets: their
+    weight is chosen on the live set's non-English rows alone. Here the SVM is right on them
+    and the transformer wrong, while on the English rows only the transformer is right, so the
+    two choices go opposite ways; one shared weight could not serve both."""
+    labels = np.array(["a", "b"])
+    truth = np.array(["a", "a", "a", "a"])
+    languages = np.array(["en", "en", "fr", "ar"])
+    svm = {
+        "labels": labels,
+        "truth": truth,
+        "probs": np.array([[0.3, 0.7], [0.2, 0.8], [0.9, 0.1], [0.8, 0.2]]),
+    }
+    transformer = {
+        "labels": labels,
+        "truth": truth,
+        "probs": np.array([[0.9, 0.1], [0.8, 0.2], [0.3, 0.7], [0.35, 0.65]]),
+    }
+    routed = np.ones(4, dtype=bool)
+    english = languages == "en"
+    english_rows = choose_blend([(svm, transformer, routed, english)] * 2, 0.25)
+    assert english_rows["blend_weight"] == 0.0
+    other = choose_blend_non_english(svm, transformer, routed, ~english)
+    # Both non-English rows are right once the SVM weighs more than a third (the English ones
+    # only while it weighs less than a half): the smallest such weight on the grid is kept.
+    assert other["blend_weight_non_english"] == 0.4
+    assert other["blend_non_english_live_accuracy"] == 1.0 and other["blend_non_english_rows"] == 2
+    assert choose_blend_non_english(svm, transformer, routed, np.zeros(4, dtype=bool)) == {}
+
+    # The replay applies each row's own weight, as the agent does per ticket.
+    policy = Policy(0.5, blend_weight=0.0, blend_weight_non_english=0.4)
+    weights = row_blend_weights(languages, policy)
+    assert weights[:, 0].tolist() == [0.0, 0.0, 0.4, 0.4]
+    assert system_correct(svm, transformer, routed, weights).all()
+    # A version calibrated before the split applies its one weight everywhere.
+    assert row_blend_weights(languages, Policy(0.5, blend_weight=0.3))[:, 0].tolist() == [0.3] * 4

@@ -7,6 +7,7 @@ import shutil
 
 import mlflow
 import numpy as np
+import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
@@ -17,6 +18,8 @@ from pipelines.promote import LIVE_ANSWERS, LIVE_SETS, PRODUCTION, STAGING, prom
 from pipelines.register import log_and_register
 from pipelines.train_svm import train as train_svm
 from tests.conftest import pipeline_env, run_stage
+
+LIVE = pd.read_csv(PipelineSettings().live_path, keep_default_na=False)  # the development set
 
 
 @pytest.fixture()
@@ -39,7 +42,13 @@ def test_metrics_and_reports_written(trained):
         assert sum(map(sum, confusion["matrix"])) == 400
         # The hand-written live-style set is scored next to the test split, per language.
         assert set(report["live"]["by_language"]) == {"ar", "en", "fr"}
-        assert report["live"]["rows"] == 144
+        assert report["live"]["rows"] == len(LIVE)
+        # ... and per batch (batch 2 was written after the glossary was read off batch 1).
+        batches = report["live"]["by_batch"]
+        counts = LIVE["batch"].astype(str).value_counts().to_dict()
+        assert {batch: row["rows"] for batch, row in batches.items()} == counts
+        right = sum(row["rows"] * row["accuracy"] for row in batches.values())
+        assert right == pytest.approx(report["live"]["accuracy"] * len(LIVE), abs=0.05)
         assert (metrics / f"{kind}_live_probs.npz").is_file()
     svm = json.loads((metrics / "svm.json").read_text())
     assert svm["accuracy"] > 0.6, "even the 1,400-row sample teaches the SVM something"
@@ -57,7 +66,7 @@ def test_models_registered_with_aliases(trained, client):
         assert any(p.endswith("_confusion.png") for p in artifacts)
     router = json.loads((trained / "metrics" / "router.json").read_text())
     assert 0.0 <= router["val_transformer_share"] <= 0.3
-    assert router["live_rows"] == 144 and 0.0 <= router["live_accuracy"] <= 1.0
+    assert router["live_rows"] == len(LIVE) and 0.0 <= router["live_accuracy"] <= 1.0
     svm = client.get_model_version_by_alias("callcenter-svm", PRODUCTION)
     assert float(svm.tags["router.svm_threshold"]) == router["svm_threshold"]
     assert svm.tags["router.long_words"] == "120"
@@ -65,6 +74,11 @@ def test_models_registered_with_aliases(trained, client):
     assert float(svm.tags["router.blend_weight"]) == router["blend_weight"]
     best = max(router["blend_sweep"], key=lambda r: (r["score"], -r["weight"]))
     assert best["weight"] == router["blend_weight"]
+    # So does the one for non-English tickets, chosen on the live set's French and Arabic rows.
+    other = float(svm.tags["router.blend_weight_non_english"])
+    best = max(router["blend_non_english_sweep"], key=lambda r: (r["live_accuracy"], -r["weight"]))
+    assert other == router["blend_weight_non_english"] == best["weight"]
+    assert router["blend_non_english_rows"] == (LIVE["language"] != "en").sum()
     loaded = mlflow.pyfunc.load_model("models:/callcenter-svm@production")
     assert loaded.metadata.signature.inputs.input_names() == ["text"]
     assert loaded.metadata.metadata["callcenterai"]["labels"] == load_params().data.labels
