@@ -18,11 +18,13 @@ from agent.pii import PLACEHOLDERS, Entity, PiiScrubber
 
 ROOT = Path(__file__).resolve().parents[1]
 # Built by devtools/make_pii_cases.py and make_pii_id_cases.py (names, contact and payment data;
-# national and employee identifiers with decoys; splits "dev" and "dev2", both tuned on), and the
-# hand-written held-out set (split "heldout", data/pii/holdout/: nothing is tuned on it).
+# national and employee identifiers with decoys; splits "dev" and "dev2", both tuned on), a
+# hand-written development set (split "dev3", data/pii/dev3/: written to be hard, tuned on) and
+# the hand-written held-out set (split "heldout", data/pii/holdout/: nothing is tuned on it).
 CASES = (
     ROOT / "data" / "pii" / "pii_cases.jsonl",
     ROOT / "data" / "pii" / "pii_id_cases.jsonl",
+    ROOT / "data" / "pii" / "dev3" / "pii_dev3.jsonl",
     ROOT / "data" / "pii" / "holdout" / "pii_holdout.jsonl",
 )
 HELDOUT = "heldout"

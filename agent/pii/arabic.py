@@ -13,12 +13,15 @@ from agent.pii.lexicon import (
     AR_AMBIGUOUS_NAMES,
     AR_CLOSINGS,
     AR_GIVEN_NAMES,
+    AR_GREETINGS,
     AR_HONORIFICS,
     AR_IN_NAME_OF,
+    AR_KUNYA,
     AR_LABELS,
     AR_NAME_LINKS,
     AR_NAMED_THINGS,
     AR_NOT_NAMES,
+    AR_WEAK_CUES,
     normalize_ar,
 )
 
@@ -65,7 +68,9 @@ class ArabicNameRecognizer(LocalRecognizer):
         words = list(_AR_WORD.finditer(text))
         if not words:
             return []
-        keys = [normalize_ar(w.group()) for w in words]
+        # A word ending in a tatweel is the detached article ("الـ VPN"), never the family
+        # particle آل that its letters normalise to: an empty key matches no list.
+        keys = ["" if w.group().endswith("\u0640") else normalize_ar(w.group()) for w in words]
         out: list[RecognizerResult] = []
         i = 0
         while i < len(words):
@@ -73,6 +78,13 @@ class ArabicNameRecognizer(LocalRecognizer):
             if start_word is None:
                 i += 1
                 continue
+            if (
+                start_word > 0
+                and keys[start_word - 1] in AR_KUNYA
+                and _adjacent(text, words[start_word - 1], words[start_word])
+                and start_off == words[start_word].start()
+            ):  # "أبو نايف", "أم عمر": the father or mother of, a name people go by
+                start_off = words[start_word - 1].start()
             j = start_word + 1
             while (
                 j < len(words)
@@ -115,10 +127,14 @@ class ArabicNameRecognizer(LocalRecognizer):
         if (
             has_next
             and key in AR_HONORIFICS
-            and _adjacent(text, words[i], words[i + 1], ":")
+            and _adjacent(text, words[i], words[i + 1], ":.")
             and self._name_like(keys[i + 1])
         ):
             return i + 1, words[i + 1].start(), True
+        if has_next and key in AR_WEAK_CUES and self._cued_name(text, words, keys, i + 1):
+            return i + 1, words[i + 1].start(), True  # "أنا وعد العمري", "معك سلام الحلبي"
+        if has_next and key in AR_GREETINGS and self._addressed(text, words, keys, i + 1):
+            return i + 1, words[i + 1].start(), False  # "وعليكم السلام حصة،"
         if has_next and key in AR_LABELS and self._name_like(keys[i + 1]):
             gap = text[words[i].end() : words[i + 1].start()]
             if gap.strip() == ":":
@@ -138,7 +154,7 @@ class ArabicNameRecognizer(LocalRecognizer):
         name = key[prefix:]
         if prefix >= 0 and (
             (name not in AR_AMBIGUOUS_NAMES and name not in self.listed_ambiguous)
-            or self._strong_next(i, words, keys, text, strict=name in self.listed_ambiguous)
+            or self._strong_next(i, words, keys, text)
         ):
             return i, words[i].start() + prefix, False
         if key == "عبد" and has_next and _adjacent(text, words[i], words[i + 1]):
@@ -147,35 +163,58 @@ class ArabicNameRecognizer(LocalRecognizer):
 
     @staticmethod
     def _name_like(key: str) -> bool:
-        return key not in AR_NOT_NAMES and key not in AR_HONORIFICS and key not in AR_CLOSINGS
+        return bool(key) and not (key in AR_NOT_NAMES or key in AR_HONORIFICS or key in AR_CLOSINGS)
 
-    def _strong_next(
-        self, i: int, words: list[re.Match[str]], keys: list[str], text: str, strict: bool
-    ) -> bool:
-        """An ambiguous given name counts when a family name or particle follows it; `strict`
-        (a listed name that is also a word: يقين "certainty"): any "al-" word is not enough."""
+    def _cued_name(self, text: str, words: list[re.Match[str]], keys: list[str], i: int) -> bool:
+        """After "أنا" (I am) or "معك" (you are speaking with): a listed given name, or any
+        word before a family name or an "al-" adjective of origin ("وعد العمري")."""
+        key = keys[i]
+        if not self._name_like(key) or not _adjacent(text, words[i - 1], words[i], "،,"):
+            return False
+        if key in self.triggers or key in AR_AMBIGUOUS_NAMES:
+            return True
+        return self._strong_next(i, words, keys, text)
+
+    def _addressed(self, text: str, words: list[re.Match[str]], keys: list[str], i: int) -> bool:
+        """After a greeting, a listed name (even one that is also a word) the punctuation
+        closes: the person greeted ("أهلين جميل،", "وعليكم السلام حصة،")."""
+        key = keys[i]
+        listed = key in self.triggers or key in AR_AMBIGUOUS_NAMES
+        after = text[words[i].end() : words[i].end() + 2].lstrip(" \t")
+        return listed and _adjacent(text, words[i - 1], words[i]) and after[:1] in ("،", ",", "!")
+
+    def _strong_next(self, i: int, words: list[re.Match[str]], keys: list[str], text: str) -> bool:
+        """A given name that is also a word (نور "light", يقين "certainty") counts when a
+        listed family name, a given name, a particle or an "al-" adjective of origin (a nisba:
+        الحربي، العتيبي) follows it; another "al-" word is not enough ("نور الشاشة", the
+        screen's brightness)."""
         if i + 1 >= len(words) or not _adjacent(text, words[i], words[i + 1]):
             return False
         nxt = keys[i + 1]
-        if not self._name_like(nxt):
-            return False
+        if not self._name_like(nxt) or nxt in AR_IN_NAME_OF:
+            return False  # "طلعت باسم الشركة": issued in the company's name, not Talaat Basem
         return (
             nxt in AR_NAME_LINKS
             or nxt in self.given
             or nxt in self.family
-            or (not strict and nxt.startswith("ال") and len(nxt) > 3)
+            or (nxt.startswith("ال") and len(nxt) > 4 and nxt.endswith("ي"))
         )
 
     def _continues(
         self, text: str, words: list[re.Match[str]], keys: list[str], j: int, in_context: bool
     ) -> bool:
-        if not _adjacent(text, words[j - 1], words[j]):
+        initial = len(keys[j - 1]) == 1  # "ع. الزهراني"
+        if not _adjacent(text, words[j - 1], words[j], "." if initial else ""):
             return False
         key, prev = keys[j], keys[j - 1]
-        if not self._name_like(key):
+        if prev in AR_NAME_LINKS and key and key not in AR_NOT_NAMES:
+            return True  # "آل الشيخ": a family name, though الشيخ alone is a title
+        if not self._name_like(key) or key in AR_IN_NAME_OF:
             return False
         if prev in AR_NAME_LINKS or key in AR_NAME_LINKS or key in self.given:
             return True
+        if key in self.listed_ambiguous and prev in self.triggers:
+            return True  # "مروة صبحي": a given name, then her father's (also a word)
         if key in self.family:
             return True
         if key.startswith("ال") and len(key) > 3:

@@ -13,11 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from presidio_analyzer import EntityRecognizer
-from presidio_analyzer.predefined_recognizers import IpRecognizer, SpacyRecognizer
+from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
 from agent.pii.arabic import ArabicNameRecognizer
 from agent.pii.given_names import GivenNameRecognizer
 from agent.pii.ids import EMPLOYEE_ID, NATIONAL_ID, EmployeeIdRecognizer, NationalIdRecognizer
+from agent.pii.layout_names import ChatSpeakerRecognizer, SignatureNameRecognizer
 from agent.pii.names import ContextNameRecognizer
 from agent.pii.ner import NER_MODELS
 from agent.pii.patterns import (
@@ -27,8 +28,9 @@ from agent.pii.patterns import (
     MaghrebIbanRecognizer,
     OfflineEmailRecognizer,
     UrlCredentialsRecognizer,
+    VersionAwareIpRecognizer,
 )
-from agent.pii.spans import ALL, UNKNOWN
+from agent.pii.spans import ALL
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ TABLE: list[Row] = [
     ),
     Row("IBAN", _entity(MaghrebIbanRecognizer)),
     Row("CARD", _entity(CardRecognizer)),
-    Row("IP_ADDRESS", _entity(IpRecognizer)),
+    Row("IP_ADDRESS", _entity(VersionAwareIpRecognizer)),
     Row("URL", _entity(UrlCredentialsRecognizer)),
     Row(NATIONAL_ID, _entities(NationalIdRecognizer)),
     Row(
@@ -78,9 +80,13 @@ TABLE: list[Row] = [
     ),
     # Arabic script only, so safe whatever the declared language.
     Row("PERSON", _entities(ArabicNameRecognizer)),
-    # English/French cue words: harmless on text of unknown language.
-    Row("PERSON", _entities(ContextNameRecognizer), ("en", "fr", UNKNOWN)),
-    Row("PERSON", _entities(GivenNameRecognizer), ("en", "fr", UNKNOWN)),
+    # Latin-script names: English/French cue words and the Latin lists; harmless on text of
+    # unknown language, and needed in Arabic tickets, which name foreign staff in Latin script
+    # ("From: Hany Abdelmalek", "المساعدة ديالو Khadija Ait Lahcen").
+    Row("PERSON", _entities(ContextNameRecognizer)),
+    Row("PERSON", _entities(GivenNameRecognizer)),
+    Row("PERSON", _entities(ChatSpeakerRecognizer)),
+    Row("PERSON", _entities(SignatureNameRecognizer)),
     Row("PERSON", _entities(SpacyRecognizer), tuple(NER_MODELS), lambda o: o.ner),
 ]
 PLACEHOLDERS: dict[str, str] = {row.type: f"<{row.type}>" for row in TABLE}

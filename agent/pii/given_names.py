@@ -24,8 +24,10 @@ LISTS = Path(__file__).with_name("lists")
 # Words as the name scanners (this module, names.py, ner.py) cut them, and French elision.
 TOKEN = re.compile(r"[\w'’-]+")
 ELISION = re.compile(r"^(?:[LlDdJjNnSsCcMmTt]|[Qq]u)['’](?=\w)")
-_TITLE = re.compile(r"^(?:Mc|Mac|O['’])?[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+(?:[-'’][A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+)*$")
-_CAPS = re.compile(r"^[A-ZÀ-ÖØ-Þ]{3,}(?:-[A-ZÀ-ÖØ-Þ]{2,})?$")
+_TITLE = re.compile(
+    r"^(?:Mc|Mac|O['’])?[A-ZÀ-ÖØ-ÞĀ-ž][a-zà-öø-ÿĀ-ž]+(?:[-'’][A-ZÀ-ÖØ-ÞĀ-ž][a-zà-öø-ÿĀ-ž]+)*$"
+)
+_CAPS = re.compile(r"^[A-ZÀ-ÖØ-ÞĀ-ž]{3,}(?:-[A-ZÀ-ÖØ-ÞĀ-ž]{2,})?$")
 _FAMILY_WORDS = 3  # family-name words after a given name ("Marie de La Tour" is 3 after Marie)
 # Words after which a capitalised word-name is a person: "reset the MFA for Sandy", "ask Dean".
 _PERSON_CUE = re.compile(
@@ -41,11 +43,14 @@ _PERSON_CUE = re.compile(
 # the training tickets hold "rights for read write", and the lists' word check misses "read".
 _LOWER_CUE = re.compile(
     r"\b(?:(?P<intro>my name is|je m'appelle|moi c'est)|(?P<weak>for|pour|from|de la part de"
-    r"|this is)|i am|i'm|je suis|thanks|thank you|thx|cheers|regards|merci|hi|hello|hey"
-    r"|bonjour|salut|user|utilisateur)\b[ \t]*[,:]?[ \t]*\n?[ \t]*(?<=[\s,:])"
-    r"(?P<given>[a-zà-öø-ÿ]{2,})\b(?:[ \t]+(?P<family>[a-zà-öø-ÿ]{2,})\b)?",
+    r"|this is)|(?P<its>it'?s|c'est|ici)|i am|i'm|je suis|thanks|thank you|thx|cheers|regards"
+    r"|merci|hi|hello|hey|bonjour|salut|user|utilisateur|ask|demande à|demander à|voir avec)\b"
+    r"[ \t]*[,:]?[ \t]*\n?[ \t]*(?<=[\s,:])"
+    r"(?P<given>[a-zà-öø-ÿĀ-ž]{2,})\b(?:[ \t]+(?P<family>[a-zà-öø-ÿĀ-ž]{2,})\b)?",
     re.IGNORECASE,
 )
+
+_FROM = re.compile(r"[ \t]+(?:from|de|du|d')\b", re.IGNORECASE)
 
 
 def may_be_capitalised(word: str) -> bool:
@@ -154,6 +159,11 @@ class GivenNameRecognizer(LocalRecognizer):
             given = m.group("given")
             kind = self.given.get(given.title())
             if given[0].isupper() or given in COMMON_WORDS:
+                continue
+            if m.group("its"):  # "its tomasz from design", "c'est pierre du support"
+                if not _FROM.match(text, m.end("given")) or kind not in ("name", "ambiguous"):
+                    continue
+                out.append(result(self, m.start("given"), m.end("given"), self.SCORE))
                 continue
             if kind != "name" and not (kind == "ambiguous" and m.group("intro")):
                 continue

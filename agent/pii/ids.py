@@ -52,6 +52,7 @@ _EMPLOYEE_PREFIXED = re.compile(r"(?<![\w-])(?:EMP|[Ee]mp)[-_]?\d{4,8}(?![\w-])"
 _NATIONAL_CUES = re.compile(
     r"\b(?:national (?:id(?:entity)?|identity|insurance|number)(?: (?:card|number|no\.?))?|"
     r"id(?:entity)? (?:card|number|no\.?)|identity|ssn|social security(?: number| no\.?)?|"
+    r"(?:my|the|full|last four of (?:my|the)) social|"  # US speech: "my social is ..."
     r"ni (?:number|no\.?|#)|nino|iqama|emirates id|civil id|"
     r"passport(?: (?:number|no\.?|#|id)|\s*:)|"
     r"driv(?:er|ing)['’]?s? licen[cs]e(?: (?:number|no\.?|#))?|"
@@ -72,14 +73,14 @@ _NATIONAL_CUES = re.compile(
 )
 _EMPLOYEE_CUES = re.compile(
     r"\b(?:employee (?:number|no\.?|#|id|code|ref(?:erence)?)|staff (?:id|number|no\.?|#|code)|"
-    r"personnel (?:number|no\.?|id)|payroll (?:number|no\.?|id)|badge (?:number|no\.?|#|id)|"
+    r"personnel (?:number|no\.?|id)|payroll (?:number|no\.?|id)|"
     r"emp(?:loyee)?[ -]?id|worker id|emp\.? ?(?:no\.?|#|number|num)|hr (?:number|no\.?|id)|"
-    r"works (?:number|no\.?)|staff ref(?:erence)?|badge n°|mat\.|employee nr\.?|"
+    r"works (?:number|no\.?)|staff ref(?:erence)?|mat\.|employee nr\.?|"
     r"sap (?:personnel|employee) (?:id|number|no\.?)|workday id|id rh|code agent|"
     r"id (?:employ[ée]|salari[ée]|agent)|"
     r"matricule(?: (?:employ[ée]|salari[ée]|RH))?|"
-    r"num[ée]ro (?:de |d['’])?(?:employ[ée]|salari[ée]|agent|badge|personnel|matricule)|"
-    r"n° (?:de |d['’])?(?:employ[ée]|salari[ée]|agent|badge|matricule)|"
+    r"num[ée]ro (?:de |d['’])?(?:employ[ée]|salari[ée]|agent|personnel|matricule)|"
+    r"n° (?:de |d['’])?(?:employ[ée]|salari[ée]|agent|matricule)|"
     r"identifiant (?:employ[ée]|salari[ée]|RH)|code (?:employ[ée]|salari[ée]))(?!\w)"
     r"|(?:ال)?رقم(?:ي|ه|ها|ك)? (?:ال)?وظيف[يى]|رقم (?:ال)?موظف|رقم (?:ال)?شار[ةه]|"
     r"رقم (?:ال)?بطاق[ةه] (?:ال)?وظيفي[ةه]|رقم (?:ال)?توظيف|(?:كود|رمز) (?:ال)?موظف|"
@@ -209,6 +210,30 @@ FORMATS: tuple[IdFormat, ...] = (
 )
 
 
+# Cues that name a format with a shape of its own: a value of that shape further on in the
+# same paragraph is the number the cue spoke of ("mon numéro de CIN pour réinitialiser mon mot
+# de passe, je l'ai saisi (JB318764)"; "mon NIN ... le mien en fait 18 : 1199...").
+NAMED_FORMATS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
+    (
+        re.compile(r"\b(?:CIN|CNIE)\b", re.IGNORECASE),
+        re.compile(r"(?<![\w-])[A-Z]{1,2}\d{5,6}(?![\w-])"),
+    ),
+    (re.compile(r"\bNIN\b", re.IGNORECASE), re.compile(r"(?<![\w-])\d{18}(?![\w-])")),
+)
+_NAMED_REACH = 200  # characters after the cue, within its paragraph
+
+
+def _named_values(text: str) -> list[tuple[int, int]]:
+    """Values of a shape that a cue named earlier in the paragraph."""
+    spans = []
+    for cue, shape in NAMED_FORMATS:
+        for c in cue.finditer(text):
+            stop = text.find("\n\n", c.end())
+            end = min(len(text), c.end() + _NAMED_REACH, len(text) if stop < 0 else stop)
+            spans += [m.span() for m in shape.finditer(text, c.end(), end)]
+    return spans
+
+
 def _cued(text: str, start: int, cues: re.Pattern[str], lookback: int = 60) -> bool:
     """Whether a cue ends shortly before `start`, separated only by a few words."""
     window = text[max(0, start - lookback) : start]
@@ -268,6 +293,11 @@ class NationalIdRecognizer(LocalRecognizer):
             if sum(ch.isdigit() for ch in m.group()) >= 5:
                 for start, end in _with_joined(ascii_text, m, _NUMBER_AFTER_CUE):
                     out.append(result(self, start, end, self.SCORE_CUED))
+                    taken.append((start, end))
+        for start, end in _named_values(ascii_text):
+            if not any(s < end and start < e for s, e in taken):
+                out.append(result(self, start, end, self.SCORE_CUED))
+                taken.append((start, end))
         return out
 
 

@@ -60,14 +60,21 @@ IT_WORDS = frozenset(
         semaine capture écran pièce jointe nouvel arrivant responsable client fournisseur étiquette
         customer manager request new starter gen user utilisateur mme mlle mr mrs ms dr mx prof
         sir madam pro max plus mini air ultra series macros firewall backup
+        eng
         jan feb mar apr jun jul aug sep sept oct nov dec mon tue wed thu fri sat sun
         janv févr avr juil sept déc lun mer jeu ven sam dim
 """
     )
 )
 
+# Greetings that open a ticket the way a name would ("Salam,", "Allo,"): alone they are not a
+# person, though some are also given names ("Salam Haddad" still is one).
+GREETINGS = frozenset(_words("allo allô salam salamu wesh hola ciao aloha shalom"))
+
 # Lowercase words inside a Latin-script name: "Marie de La Tour", "Jan van den Berg".
-NAME_PARTICLES = frozenset(_words("de du des la le van von der den da di el al ben bin ibn"))
+NAME_PARTICLES = frozenset(
+    _words("de du des la le van von der den da di el al ben bin ibn ait aït ould bou")
+)
 
 # Job titles that sign a ticket where a name would ("Thanks,\nProgramme Portfolio Officer",
 # "Cordialement,\nChargée de portefeuille projets"): a span holding one is not a person.
@@ -78,6 +85,11 @@ JOB_WORDS = frozenset(
         administrator architect developer designer technician intern supervisor executive head
         chargé chargée directeur directrice ingénieur ingénieure technicien technicienne
         assistante stagiaire chef cheffe gestionnaire développeur développeuse
+        senior junior principal associate partner paralegal accountant clerk advisor adviser
+        receptionist secretary counsel attorney lawyer nurse buyer recruiter
+        juriste comptable secrétaire conseiller conseillère commercial commerciale acheteur
+        acheteuse approvisionneur approvisionneuse attaché attachée délégué déléguée
+        réceptionniste infirmier infirmière avocat avocate
         """
     )
 )
@@ -101,11 +113,30 @@ ORG_TAILS = frozenset(
         controls group bank systems solutions services consulting partners associates holdings
         industries technologies labs ltd inc plc llc llp gmbh sarl sas corp corporation company
         building centre center tower street road station airport hospital university college
-        school hotel campus
+        school hotel campus house blvd electric energy securities insurance pharma motors
         """
     )
 )
+# Lowercase words after a span that make it the name of a room, a machine or a screen ("the
+# Marie Curie room", "the Florence servers"): checked on the next word only, since a span
+# ending in Hall, Lane or Park is as often a family name.
+THING_TAILS = frozenset(_words("room rooms device devices server servers nas cluster dashboard"))
 
+# Labels that head a line of a ticket without being a chat speaker: form fields, mail
+# headers, notes ("Subject:", "Priority:", "Q:").
+CHAT_FIELD_LABELS = frozenset(
+    _words(
+        """
+        from to cc bcc subject objet date sent envoyé re tr fw fwd name nom prénom phone tel tél
+        mobile mob email e-mail mail ref réf note nb ps error erreur status statut agent helpdesk
+        support it user utilisateur client customer caller appelant bot system système admin me moi
+        moi-même you vous ticket asset po site location lieu room salle floor étage department
+        service dept manager requester demandeur priority priorité category catégorie impact
+        summary résumé description details détails reason raison cause action update answer
+        question q a reply réponse step étape result résultat expected attendu actual observed
+        """
+    )
+)
 # Words that start a sentence or a greeting in tickets; with the stop words of both languages they
 # make the "common capitalised word" list used by the NER gate and the person filter.
 COMMON_WORDS = frozenset({w.lower() for w in _EN_STOP} | {w.lower() for w in _FR_STOP} | IT_WORDS)
@@ -148,6 +179,135 @@ def normalize_ar(word: str) -> str:
 
 AR_GIVEN_NAMES = frozenset(normalize_ar(w) for w in _words(_AR_GIVEN))
 
+# Companies, firms and brands named after people, which tickets mention as vendors, clients and
+# suppliers ("the Morgan Stanley export", "notre client Pierre Fabre"): a person-shaped span
+# inside one is the organisation, not a person. One name a line, matched as whole words, letter
+# case ignored.
+EPONYMOUS_ORGANISATIONS = tuple(
+    line.strip()
+    for line in """
+        A.T. Kearney
+        Abdul Latif Jameel
+        Allen & Overy
+        Arthur Andersen
+        Baker McKenzie
+        Baker Tilly
+        Ben & Jerry's
+        Black & Decker
+        Booz Allen Hamilton
+        Booz Allen
+        Bredin Prat
+        Calvin Klein
+        Charles Schwab
+        Christian Dior
+        Christian Louboutin
+        Clifford Chance
+        Coco Chanel
+        Dassault Systèmes
+        Dell Technologies
+        DLA Piper
+        Dow Jones
+        Edmond de Rothschild
+        Ernst & Young
+        Estée Lauder
+        Freshfields Bruckhaus Deringer
+        Gide Loyrette Nouel
+        Giorgio Armani
+        Goldman Sachs
+        Grant Thornton
+        Harley-Davidson
+        Herbert Smith Freehills
+        Hewlett Packard Enterprise
+        Hewlett-Packard
+        Hugo Boss
+        J.P. Morgan
+        JP Morgan
+        Jean Coutu
+        Jimmy Choo
+        John Deere
+        John Lewis
+        Johnson & Johnson
+        Johnson Controls
+        Kelly Services
+        Lockheed Martin
+        Louis Vuitton
+        Majid Al Futtaim
+        Marks & Spencer
+        Marsh McLennan
+        Mercedes-Benz
+        Merrill Lynch
+        Michael Page
+        Morgan Stanley
+        Norton Rose Fulbright
+        Oliver Wyman
+        Paul Smith
+        Pierre Cardin
+        Pierre Fabre
+        Procter & Gamble
+        Ralph Lauren
+        Robert Bosch
+        Robert Half
+        Roland Berger
+        Rolls-Royce
+        Saudi Binladin
+        Schneider Electric
+        Simmons & Simmons
+        Slaughter and May
+        Smith & Nephew
+        Smith & Wesson
+        Stanley Black & Decker
+        Ted Baker
+        Thomas Cook
+        Thomson Reuters
+        Tommy Hilfiger
+        Travis Perkins
+        Walt Disney
+        Wells Fargo
+        William Hill
+        Willis Towers Watson
+        Yves Rocher
+        Yves Saint Laurent
+        Al Rajhi
+        Al-Rajhi
+        Al Futtaim
+        Al-Futtaim
+        مصرف الراجحي
+        بنك الراجحي
+        عبد اللطيف جميل
+        ماجد الفطيم
+        بن لادن
+""".splitlines()
+    if line.strip()
+)
+
+# Words right before a name that make it the name of a street, a room, a building or a company
+# ("rue Victor Hugo", "salle Simone Veil", "le cabinet Mazars", "the Turing room"): the span is
+# then a namesake, not a person. Arabic ones are `normalize_ar` keys ("شارع محمد الخامس").
+NAMED_THING_HEADS = frozenset(
+    _words(
+        """
+        rue avenue av boulevard bd place allée chemin quai impasse route cours square street
+        road lane salle bâtiment batiment bât immeuble tour résidence campus amphi amphithéâtre
+        hall room building cabinet société banque groupe entreprise firme prestataire
+        fournisseur marque company firm bank vendor supplier brand dashboard thème theme
+        """
+    )
+    + [
+        normalize_ar(w)
+        for w in _words(
+            """
+            شارع طريق مركز مبنى جامعة مستشفى مدرسة حي مسجد فرع بنك مصرف شركة مجموعة قاعة
+            ميدان دوار مطار مدينة كلية معهد
+            """
+        )
+    ]
+)
+# Honorifics that streets and buildings carry after their head word ("طريق الملك فهد", "مركز
+# الشيخ زايد", "شارع الأمير سلطان"): skipped when looking for the head word.
+AR_STREET_HONORIFICS = frozenset(
+    normalize_ar(w) for w in _words("الملك الأمير الأميرة الشيخ الشيخة الإمام السلطان الرئيس")
+)
+
 # Given names that are also everyday words ("صالح" valid, "أمل" hope, "نور" light, "سعيد" happy):
 # alone they are not enough, they need a title before or a family name after.
 AR_AMBIGUOUS_NAMES = frozenset(
@@ -156,7 +316,7 @@ AR_AMBIGUOUS_NAMES = frozenset(
         """
     صالح أمل نور كريم جميل جميلة سعيد عادل سالم أمين حياة ملك إيمان رحمة نعمة عزة هدى وفاء صفاء
     سحر فرح منير رشيد حكيم شريف عزيز هادي زكي سامي نبيل بدر سيف شهد ضحى بسمة دعاء كمال جمال فريد
-    كريمة لطيفة منى ريم زهرة ثابت نصر شاكر صابر حبيب جود منار صباح
+    كريمة لطيفة منى ريم زهرة ثابت نصر شاكر صابر حبيب جود منار صباح آمنة باسم سلام
         """
     )
 )
@@ -169,9 +329,22 @@ AR_HONORIFICS = frozenset(
         السيد السيدة السيده الآنسة الأستاذ الأستاذة الدكتور الدكتورة د المهندس المهندسة م الأخ
         الأخت الزميل الزميلة الشيخ الحاج الحاجة اسمي لسيد للسيد للسيدة والسيد والسيدة زميلي زميلتي
         مديري مديرتي العميل العميلة الموظف الموظفة بموافقة المباشر المباشرة
+        المترجم المترجمة المساعد المساعدة المتدرب المتدربة زميلنا زميلتنا
         """
     )
 )
+
+# "I am" and "you are speaking with": a name follows when the lists know it or a family name
+# comes after it ("أنا وعد العمري"); "أنا" is also just "I" ("أنا مش قادر").
+AR_WEAK_CUES = frozenset(normalize_ar(w) for w in _words("أنا انا معك معاك معكم"))
+
+# Greetings after which a listed name closed by punctuation is the person greeted.
+AR_GREETINGS = frozenset(
+    normalize_ar(w) for w in _words("مرحبا مرحباً أهلا أهلاً أهلين هلا السلام الخير النور يا")
+)
+
+# "Father of" / "mother of": with a given name, the name people go by (أبو نايف، أم عمر).
+AR_KUNYA = frozenset(normalize_ar(w) for w in _words("أبو ابو أبا أم ام"))
 
 # Field labels that introduce a name when a colon follows ("موظف جديد: ...", "الاسم: ...").
 AR_LABELS = frozenset(
@@ -229,7 +402,9 @@ AR_NOT_NAMES = frozenset(
         الرجاء أرجو نرجو شكرا مرحبا السلام عليكم تحية طيبة وبعد عزيزي عزيزتي فريق قسم دعم يواجه
         تواجه يعمل تعمل يستطيع تستطيع لا يمكن يمكنني أستطيع لدي لديه لديها عندي مشكلة خطأ طلب تذكرة
         جهاز حاسوب شاشة طابعة ويندوز أوتلوك تيمز لك لكم لكي جزيلا جزيلاً مقدما مقدماً
-        صاحب صاحبة الرقم الوظيفي الوظيفية لصالح
+        صاحب صاحبة الرقم الوظيفي الوظيفية لصالح الشركة
+        بريد إلكتروني الكتروني ديال ديالو ديالي ديالها ديالهم ديالنا تبع تبعي تبعه تبعها تبعنا
+        بتاع بتاعي بتاعه بتاعها حق حقي حقه حقها
         """
     )
 )

@@ -18,6 +18,7 @@ from presidio_analyzer.predefined_recognizers import (
     CreditCardRecognizer,
     EmailRecognizer,
     IbanRecognizer,
+    IpRecognizer,
     PhoneRecognizer,
 )
 
@@ -47,7 +48,11 @@ class OfflineEmailRecognizer(EmailRecognizer):
 
 
 # A run of digits with the separators people put in phone numbers (no newlines), at least 8 digits.
-_PHONE_CANDIDATE = re.compile(r"(?<![\w+\-#/.])(?:\+|\b00)?\(?\d[\d \t\u00a0().\-/]{6,24}\d(?!\w)")
+_PHONE_CANDIDATE = re.compile(
+    r"(?<![\w+\-#/.])(?:\(?\+|\b00)?\(?\d[\d \t\u00a0().\-/]{6,24}\d(?!\w)"
+)
+# A US local number after a phone word ("Phone: 555-0139"): seven digits, too short otherwise.
+_US_LOCAL = re.compile(r"\d{3}[-.]\d{4}")
 # Dates look like Tunisian numbers (8 digits, 2x/5x/9x): blank them out before the search.
 _DATE = re.compile(
     r"(?<![\d.\-/])(?:\d{4}([-/.])\d{1,2}\1\d{1,2}|\d{1,2}([-/.])\d{1,2}\2\d{4}"
@@ -89,6 +94,13 @@ def _is_ipv4(s: str) -> bool:
     return True
 
 
+def _alone_on_line(text: str, start: int, end: int) -> bool:
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line = text[line_start : len(text) if line_end < 0 else line_end]
+    return line.strip() == text[start:end].strip()
+
+
 def _blank_dates(text: str) -> str:
     return _DATE.sub(lambda m: " " * len(m.group()), text)
 
@@ -114,6 +126,12 @@ class FastPhoneRecognizer(PhoneRecognizer):
         for cand in _PHONE_CANDIDATE.finditer(_blank_dates(text)):
             offset = cand.start()
             near = _PHONE_CUE_NEAR.search(text[max(0, offset - 40) : offset]) is not None
+            if near and _US_LOCAL.fullmatch(cand.group()):
+                results.append(self._result(cand.start(), cand.end(), "US"))
+                continue
+            # A number alone on its line is a signature's or a form's phone line: read it
+            # as if a phone word stood before it ("Grace Wainwright\nParalegal\n07700 900418").
+            near = near or _alone_on_line(text, cand.start(), cand.end())
             for part in re.finditer(r"[^/]+", cand.group()):  # "0612345678/0698765432"
                 snippet = part.group().rstrip(" \t\u00a0(-.")
                 lead = len(snippet) - len(snippet.lstrip(" \t\u00a0"))
@@ -121,7 +139,10 @@ class FastPhoneRecognizer(PhoneRecognizer):
                 if self._plausible(text, snippet, offset + part.start()):
                     for start, end, region in self._match(snippet, near):
                         begin = offset + part.start() + lead
-                        results.append(self._result(begin + start, begin + end, region))
+                        start, end = begin + start, begin + end
+                        if text[start - 1 : start] == "(" and ")" in text[start:end]:
+                            start -= 1  # "(+966) 11 465 2290": the bracket opens the number
+                        results.append(self._result(start, end, region))
         return results
 
     @staticmethod
@@ -172,6 +193,25 @@ class FastPhoneRecognizer(PhoneRecognizer):
                 RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
             },
         )
+
+
+# Four dotted numbers after a version word are a version ("Updating 4.19.41.0", "firmware
+# 10.2.0.1"), not an address.
+_VERSION_BEFORE = re.compile(
+    r"(?i)(?:\bversion|\bver|\bv|\bbuild|\brelease|\bfirmware|\bupdating|\bupdate[ds]? to"
+    r"|\bupgraded? to|\bmise à jour|\bإصدار|الإصدار|نسخة|النسخة)[\s:\"'“«]*$"
+)
+
+
+class VersionAwareIpRecognizer(IpRecognizer):
+    """Presidio's IP recogniser, without the versions that read as IPv4."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        """Drop addresses that a version word introduces."""
+        found = super().analyze(text, entities, nlp_artifacts)
+        return [r for r in found if not _VERSION_BEFORE.search(text, 0, r.start)]
 
 
 class MaghrebIbanRecognizer(IbanRecognizer):

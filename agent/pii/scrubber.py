@@ -17,11 +17,14 @@ from presidio_anonymizer.entities import OperatorConfig
 from presidio_anonymizer.entities import RecognizerResult as AnonymizerResult
 
 from agent.pii.entities import PLACEHOLDERS, Options, recognizers
-from agent.pii.names import before_org_tail, plausible_person
+from agent.pii.layout_names import ChatSpeakerRecognizer
+from agent.pii.name_completion import complete_names
+from agent.pii.names import before_org_tail, names_a_thing, plausible_person, titled_surname
 from agent.pii.ner import NER_MODELS, GatedSpacyNlpEngine
 from agent.pii.spans import LANGUAGES, UNKNOWN, Entity, Scrubbed
 
 logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
+_SPEAKER = ChatSpeakerRecognizer.__name__
 
 
 class _NoContextEnhancer(ContextAwareEnhancer):
@@ -112,11 +115,12 @@ class PiiScrubber:
         }
 
     def analyze(self, text: str, language: str | None = None) -> list[Entity]:
-        """PII spans in `text`, non-overlapping and sorted, without redacting."""
+        """PII spans in `text`, non-overlapping and sorted, without redacting; person names grown
+        over their initials and capitalised surnames and repeated (`complete_names`)."""
         lang = language if language in LANGUAGES else UNKNOWN
         found = self._analyzer.analyze(text, language=lang, entities=self._entities)
         keep = [r for r in found if r.entity_type != "PERSON" or self._person_ok(text, r)]
-        return _resolve(keep)
+        return complete_names(text, _resolve(keep))
 
     def scrub(self, text: str, language: str | None = None) -> Scrubbed:
         """Redact `text`; `language` is "en", "fr", "ar" or None (unknown)."""
@@ -131,9 +135,19 @@ class PiiScrubber:
 
     @staticmethod
     def _person_ok(text: str, r: RecognizerResult) -> bool:
-        """NER tags some products as persons ("Teams", "Dell"), and a building or a company
-        by its namesake ("the Hamilton Building"); drop those."""
-        return plausible_person(text[r.start : r.end]) and not before_org_tail(text, r.end)
+        """NER tags some products as persons ("Teams", "Dell"), and a street, a building or a
+        company by its namesake ("the Hamilton Building", "rue Victor Hugo"); drop those. A chat
+        speaker's label is a name by its place in the layout, whatever its case ("hessa:")."""
+        speaker = r.recognition_metadata.get(RecognizerResult.RECOGNIZER_NAME_KEY) == _SPEAKER
+        return (
+            (
+                speaker
+                or plausible_person(text[r.start : r.end])
+                or titled_surname(text, r.start, r.end)
+            )
+            and not before_org_tail(text, r.end)
+            and not names_a_thing(text, r.start, r.end)
+        )
 
 
 def _resolve(results: list[RecognizerResult]) -> list[Entity]:

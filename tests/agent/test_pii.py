@@ -209,10 +209,23 @@ HELDOUT_FLOOR = {
 HELDOUT_PERSON_FLOOR = {"en": 0.82, "fr": 0.85, "ar": 0.85}
 
 
+# The hand-written development set (data/pii/dev3/, tuned on since 2026-12-04), measured that
+# day: names en 0.99 / fr 0.97 / ar 0.88, French national ids 10 of 12 (two Moroccan CINs in a
+# list with no cue), every other type 1.00; floors a little under.
+DEV3_PERSON_FLOOR = {"en": 0.95, "fr": 0.95, "ar": 0.85}
+DEV3_FLOOR = {**HELDOUT_FLOOR, "PHONE": 0.95, "NATIONAL_ID": 0.8, "EMPLOYEE_ID": 0.95}
+
+
 def test_recall_targets_on_fixture(scrubber: PiiScrubber) -> None:
     cases = load_cases()
-    dev = evaluate(scrubber, [c for c in cases if c["split"] != HELDOUT])
+    dev = evaluate(scrubber, [c for c in cases if c["split"] in ("dev", "dev2")])
+    dev3 = evaluate(scrubber, [c for c in cases if c["split"] == "dev3"])
     heldout = evaluate(scrubber, [c for c in cases if c["split"] == HELDOUT])
+    for lang in ("en", "fr", "ar"):
+        assert dev3[lang]["PERSON"]["recall"] >= DEV3_PERSON_FLOOR[lang], (lang, dev3[lang])
+        assert dev3[lang]["PERSON"]["precision"] >= 0.95, (lang, dev3[lang])
+        for etype, floor in DEV3_FLOOR.items():
+            assert dev3[lang][etype]["recall"] >= floor, (lang, etype, dev3[lang])
     for lang in ("en", "fr", "ar"):
         for etype in (*HELDOUT_FLOOR, "PERSON"):
             target = PERSON_TARGET[lang] if etype == "PERSON" else PATTERN_TARGET

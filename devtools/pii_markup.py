@@ -1,6 +1,9 @@
-"""Build pii_holdout.jsonl from the hand-written tickets.md (stdlib only, Python 3.11).
+"""Build a labelled PII set (JSON lines) from hand-written markup (stdlib only, Python 3.11).
 
-tickets.md: blocks separated by a line holding only `---`; the first non-empty line of a block
+Used for every hand-written set, so that they share one format and one set of checks:
+data/pii/holdout/ (split "heldout") and data/pii/dev3/ (split "dev3").
+
+The markup file: blocks separated by a line holding only `---`; the first non-empty line of a block
 is `lang: en|fr|ar`; personal values are marked inline as [[TYPE|value]]. HTML comments
 (<!-- ... -->) are ignored. The markup is removed and exact character offsets are recorded.
 
@@ -9,20 +12,17 @@ Luhn, IBAN values pass ISO 13616 mod-97 (and the country length), and the nation
 format has a public checksum are checked (French NIR key, Saudi ID / iqama Luhn, Emirates ID
 Luhn, US SSN area/group/serial, UK NINO prefix). Prints a count table per language x type.
 
-Run: python3 build.py
+Run: python -m devtools.pii_markup SRC.md [SRC.md ...] --out OUT.jsonl --split SPLIT
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import sys
 from collections import Counter
 from pathlib import Path
-
-HERE = Path(__file__).resolve().parent
-SRC = HERE / "tickets.md"
-OUT = HERE / "pii_holdout.jsonl"
 
 TYPES = [
     "PERSON",
@@ -76,7 +76,7 @@ def national_id_problem(value: str) -> str | None:
         return None if luhn_ok(compact) else "bad Emirates ID Luhn"
     if re.fullmatch(r"[12]\d{9}", compact):
         return None if luhn_ok(compact) else "bad Saudi ID Luhn"
-    m = re.fullmatch(r"(\d{3})-(\d{2})-(\d{4})", v)
+    m = re.fullmatch(r"(\d{3})[- ]?(\d{2})[- ]?(\d{4})", v)
     if m:
         a, g, s = m.groups()
         if a in ("000", "666") or a[0] == "9" or g == "00" or s == "0000":
@@ -102,7 +102,7 @@ def national_id_problem(value: str) -> str | None:
     return "unrecognised national ID format"
 
 
-def parse_block(block: str, where: str) -> dict:
+def parse_block(block: str, where: str, split: str) -> dict:
     lines = block.split("\n")
     while lines and not lines[0].strip():
         lines.pop(0)
@@ -127,7 +127,7 @@ def parse_block(block: str, where: str) -> dict:
         "text": text,
         "language": m.group(1),
         "entities": entities,
-        "split": "heldout",
+        "split": split,
         "kind": "handwritten",
     }
 
@@ -175,14 +175,19 @@ def validate(rec: dict, where: str) -> list[str]:
 
 
 def main() -> int:
-    src = SRC.read_text(encoding="utf-8")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("src", type=Path, nargs="+", help="markup files, read in order")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--split", required=True, help='the "split" every record carries')
+    args = parser.parse_args()
+    src = "\n---\n".join(p.read_text(encoding="utf-8") for p in args.src)
     src = re.sub(r"<!--.*?-->", "", src, flags=re.S)
     blocks = [b for b in re.split(r"^---[ \t]*$", src, flags=re.M) if b.strip()]
     records, errors = [], []
     for i, block in enumerate(blocks, 1):
         where = f"ticket {i}"
         try:
-            rec = parse_block(block, where)
+            rec = parse_block(block, where, args.split)
         except ValueError as exc:
             errors.append(str(exc))
             continue
@@ -192,9 +197,9 @@ def main() -> int:
     errors.extend(f"duplicate ticket text: {t[:40]!r}" for t, n in texts.items() if n > 1)
     if errors:
         print("\n".join(errors), file=sys.stderr)
-        print(f"{len(errors)} error(s); {OUT.name} not written", file=sys.stderr)
+        print(f"{len(errors)} error(s); {args.out} not written", file=sys.stderr)
         return 1
-    with OUT.open("w", encoding="utf-8") as fh:
+    with args.out.open("w", encoding="utf-8") as fh:
         for rec in records:
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
 
@@ -211,7 +216,7 @@ def main() -> int:
         print(f"{name:<14}" + "".join(f"{v:>7}" for v in [*vals, sum(vals)]))
     spans = [sum(counts[(lang, t)] for t in TYPES) for lang in LANGS]
     print(f"{'all spans':<14}" + "".join(f"{v:>7}" for v in [*spans, sum(spans)]))
-    print(f"wrote {len(records)} tickets to {OUT.relative_to(HERE.parents[2])}")
+    print(f"wrote {len(records)} tickets to {args.out}")
     return 0
 
 
